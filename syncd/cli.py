@@ -1,0 +1,212 @@
+"""The ``syncd`` command line.
+
+Exit codes: 0 success, 1 a check or sync reported failures, 2 usage or
+configuration error (click's own convention for usage errors).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from syncd.errors import ConfigError
+from syncd.logs import configure_logging
+from syncd.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CONFIG = 2
+
+
+def env_file_option(command: F) -> F:
+    """Every command reads settings from ``--env-file PATH`` when given."""
+    return click.option(
+        "--env-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Read SYNCD_* settings from this file (as written by `syncd simulate`).",
+    )(command)
+
+
+def _settings(env_file: Path | None) -> Settings:
+    try:
+        settings = load_settings(env_file=env_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(settings.log_level, settings.log_format)
+    return settings
+
+
+class _ConfigAware(click.Group):
+    """Turn a ConfigError raised anywhere below into a clean exit 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(EXIT_CONFIG)
+
+
+@click.group(cls=_ConfigAware)
+@click.version_option(package_name="syncd")
+def main() -> None:
+    """Keep Intigriti submissions and Jira issues in step."""
+
+
+@main.command()
+@env_file_option
+@click.option("--interval", type=float, default=None, help="Seconds between cycles.")
+@click.option("--max-cycles", type=int, default=None, help="Stop after N cycles.")
+def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -> None:
+    """Run the sync loop until SIGTERM or SIGINT."""
+    from syncd.runtime import open_runtime
+    from syncd.worker import install_stop_handlers, run_forever
+
+    settings = _settings(env_file)
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    with open_runtime(settings) as runtime:
+        run_forever(
+            runtime.engine,
+            interval_seconds=interval or settings.sync.poll_interval_seconds,
+            stop=stop,
+            max_cycles=max_cycles,
+        )
+
+
+@main.command()
+@env_file_option
+@click.option("--once", is_flag=True, required=True, help="Run one cycle and exit.")
+@click.option("--full", is_flag=True, help="Ignore the cursor: look at everything.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def sync(env_file: Path | None, once: bool, full: bool, as_json: bool) -> None:
+    """Run one sync cycle and print what it did."""
+    from syncd.runtime import open_runtime
+
+    settings = _settings(env_file)
+    with open_runtime(settings) as runtime:
+        report = runtime.engine.run_cycle(full=full)
+    if as_json:
+        click.echo(json.dumps({**report.as_dict(), "created_issues": report.created}))
+    else:
+        for name, value in report.as_dict().items():
+            click.echo(f"{name:>12}: {value}")
+    if report.failures():
+        raise SystemExit(1)
+
+
+@main.command()
+@env_file_option
+def check(env_file: Path | None) -> None:
+    """Check settings, mapping, Intigriti, Jira and Redis; print what is fine."""
+    from syncd.runtime import run_checks
+
+    settings = _settings(env_file)
+    results = run_checks(settings)
+    for result in results:
+        mark = "ok  " if result.ok else "FAIL"
+        click.echo(f"[{mark}] {result.name}: {result.detail}")
+    if not all(result.ok for result in results):
+        raise SystemExit(1)
+
+
+@main.group()
+def auth() -> None:
+    """Log in to Intigriti."""
+
+
+@auth.command()
+@env_file_option
+def login(env_file: Path | None) -> None:
+    """Run the authorization-code flow once and store the refresh token."""
+    from syncd.runtime import login as run_login
+
+    settings = _settings(env_file)
+    run_login(settings, open_url=lambda url: click.echo(f"Open this URL:\n  {url}"))
+    click.echo("Logged in; the refresh token is stored in Redis.")
+
+
+@main.group()
+def mapping() -> None:
+    """Validate and preview mapping files."""
+
+
+@mapping.command("check")
+@env_file_option
+@click.argument(
+    "files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+def mapping_check(env_file: Path | None, files: tuple[Path, ...]) -> None:
+    """Validate mapping files (the configured one when none is named)."""
+    from syncd.mapping.loader import load_mapping
+
+    if not files:
+        files = (_settings(env_file).sync.mapping_file,)
+    failed = False
+    for path in files:
+        try:
+            load_mapping(path)
+        except ConfigError as exc:
+            failed = True
+            click.echo(f"[FAIL] {exc}")
+        else:
+            click.echo(f"[ok  ] {path}")
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--submissions", type=int, default=200, show_default=True)
+@click.option(
+    "--jira-flavour",
+    type=click.Choice(["cloud", "datacenter"]),
+    default="cloud",
+    show_default=True,
+)
+@click.option("--intigriti-port", type=int, default=0, help="0 picks a free port.")
+@click.option("--jira-port", type=int, default=0, help="0 picks a free port.")
+@click.option(
+    "--env-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the SYNCD_* settings that point syncd at the simulators here.",
+)
+def simulate(
+    seed: int,
+    submissions: int,
+    jira_flavour: str,
+    intigriti_port: int,
+    jira_port: int,
+    env_file: Path | None,
+) -> None:
+    """Start the Intigriti and Jira simulators on loopback until Ctrl-C."""
+    from syncd.sim.runner import serve_until_stopped
+
+    configure_logging("WARNING", "console")
+    serve_until_stopped(
+        seed=seed,
+        submissions=submissions,
+        jira_flavour=jira_flavour,
+        intigriti_port=intigriti_port,
+        jira_port=jira_port,
+        env_file=env_file,
+        echo=click.echo,
+    )
+
+
+@main.command()
+@click.option("--seed", type=int, default=7, show_default=True)
+@click.option("--submissions", type=int, default=240, show_default=True)
+@click.option("--cycles", type=int, default=3, show_default=True)
+def demo(seed: int, submissions: int, cycles: int) -> None:
+    """Run the main job end to end on the bundled simulators."""
+    from syncd.demo import run_demo
+
+    run_demo(seed=seed, submissions=submissions, cycles=cycles)

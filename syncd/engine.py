@@ -1,0 +1,321 @@
+"""The sync engine: Intigriti submissions in, Jira issues out.
+
+One cycle reads the submissions updated since the cursor (minus an overlap
+window), syncs each one, and moves the cursor only past submissions whose
+outcome is final. Per submission: fetch, map, write, record.
+
+Every write is guarded by a digest of what was last written, so replaying a
+window costs reads only, and an unchanged submission costs no Jira write.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any, Protocol
+
+import structlog
+
+from syncd.errors import PermanentError, SyncdError, TransientError
+from syncd.intigriti.enums import EnumTables
+from syncd.intigriti.models import Submission, SubmissionSummary
+from syncd.jira.models import Flavour, IssueRef
+from syncd.mapping.build import build_draft, submission_label
+from syncd.mapping.draft import IssueDraft
+from syncd.mapping.models import MappingFile
+from syncd.state import State, digest
+
+log = structlog.get_logger("syncd.engine")
+
+SUBMISSIONS_CURSOR = "intigriti:submissions"
+SUBMISSION_PROPERTY = "syncd.submission"
+REMOTE_LINK = "@remote_link"
+INTERNAL_REFERENCE = "@internal_reference"
+
+
+class Outcome(StrEnum):
+    """What happened to one submission in one cycle."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    QUARANTINED = "quarantined"
+    DEFERRED = "deferred"
+    """Not done this time (transient failure or claimed elsewhere); retried."""
+
+
+class SubmissionSource(Protocol):
+    """The Intigriti side, as the engine needs it."""
+
+    def list_submissions(
+        self, updated_since: datetime | None, program_id: str | None = None
+    ) -> list[SubmissionSummary]: ...
+
+    def get_submission(self, code: str) -> Submission: ...
+
+    def set_internal_reference(self, code: str, reference: str, url: str) -> None: ...
+
+
+class IssueTracker(Protocol):
+    """The Jira side, as the engine needs it."""
+
+    flavour: Flavour
+
+    def fields_for(self, draft: IssueDraft) -> dict[str, Any]: ...
+
+    def create_issue(
+        self, draft: IssueDraft, *, properties: dict[str, Any]
+    ) -> IssueRef: ...
+
+    def update_issue(self, issue_id: str, fields: dict[str, Any]) -> None: ...
+
+    def add_remote_link(
+        self, issue_id: str, global_id: str, url: str, title: str
+    ) -> None: ...
+
+    def find_issues_by_label(self, label: str) -> list[IssueRef]: ...
+
+    def browse_url(self, key: str) -> str: ...
+
+
+@dataclass
+class CycleReport:
+    """Counters of one cycle, and a few examples for people to look at."""
+
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    created: list[tuple[str, str]] = field(default_factory=list)
+    cursor: int | None = None
+    seconds: float = 0.0
+
+    def count(self, outcome: Outcome) -> int:
+        return self.outcomes[outcome]
+
+    def failures(self) -> int:
+        """Submissions left for a later cycle or for a person."""
+        return self.outcomes[Outcome.DEFERRED] + self.outcomes[Outcome.QUARANTINED]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **{outcome.value: self.outcomes[outcome] for outcome in Outcome},
+            "cursor": self.cursor,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def _unix(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+class Engine:
+    """Syncs submissions into Jira; safe to run in several threads at once."""
+
+    def __init__(
+        self,
+        *,
+        source: SubmissionSource,
+        tracker: IssueTracker,
+        mapping: MappingFile,
+        state: State,
+        tables: EnumTables,
+        overlap_seconds: int = 300,
+        concurrency: int = 8,
+        claim_ttl_seconds: int = 300,
+    ) -> None:
+        self._source = source
+        self._tracker = tracker
+        self._mapping = mapping
+        self._state = state
+        self._tables = tables
+        self._overlap = timedelta(seconds=overlap_seconds)
+        self._concurrency = concurrency
+        self._claim_ttl = claim_ttl_seconds
+
+    def run_cycle(
+        self, *, full: bool = False, stop: threading.Event | None = None
+    ) -> CycleReport:
+        """One pass over what changed since the cursor (or everything).
+
+        When ``stop`` is set mid-cycle, submissions not yet started are
+        deferred, so the cursor stays before them.
+        """
+        stop = stop or threading.Event()
+        started = time.monotonic()
+        cursor = None if full else self._state.cursor(SUBMISSIONS_CURSOR)
+        since = (
+            None
+            if cursor is None
+            else datetime.fromtimestamp(cursor, tz=UTC) - self._overlap
+        )
+
+        summaries = sorted(
+            self._source.list_submissions(updated_since=since),
+            key=lambda item: item.last_updated_at,
+        )
+        report = CycleReport()
+        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+            outcomes = list(
+                pool.map(
+                    lambda summary: (
+                        Outcome.DEFERRED
+                        if stop.is_set()
+                        else self.sync_submission(summary)
+                    ),
+                    summaries,
+                )
+            )
+
+        report.outcomes.update(outcomes)
+        report.created = [
+            (summary.code, ref.key)
+            for summary, outcome in zip(summaries, outcomes, strict=True)
+            if outcome is Outcome.CREATED
+            and (ref := self._state.link(summary.code)) is not None
+        ]
+        report.cursor = self._advance_cursor(summaries, outcomes)
+        report.seconds = time.monotonic() - started
+        log.info("sync.cycle_finished", full=full, **report.as_dict())
+        return report
+
+    def _advance_cursor(
+        self, summaries: list[SubmissionSummary], outcomes: Iterable[Outcome]
+    ) -> int | None:
+        """Move the cursor up to the first submission that is not final."""
+        reached: int | None = None
+        for summary, outcome in zip(summaries, outcomes, strict=True):
+            if outcome is Outcome.DEFERRED:
+                break
+            reached = _unix(summary.last_updated_at)
+        if reached is not None:
+            self._state.advance_cursor(SUBMISSIONS_CURSOR, reached)
+        return self._state.cursor(SUBMISSIONS_CURSOR)
+
+    def sync_submission(self, summary: SubmissionSummary) -> Outcome:
+        """Bring one submission's Jira issue up to date; never raises SyncdError."""
+        code = summary.code
+        updated_at = _unix(summary.last_updated_at)
+        with structlog.contextvars.bound_contextvars(submission=code):
+            if self._state.link(code) is not None and (
+                self._state.seen(code) == updated_at
+            ):
+                return Outcome.UNCHANGED
+            if self._state.is_quarantined(code, updated_at):
+                return Outcome.QUARANTINED
+
+            try:
+                outcome = self._sync(code)
+            except TransientError as exc:
+                log.warning("sync.submission_deferred", error=type(exc).__name__)
+                return Outcome.DEFERRED
+            except PermanentError as exc:
+                log.error(
+                    "sync.submission_quarantined",
+                    error=type(exc).__name__,
+                    reason=str(exc),
+                )
+                self._state.quarantine(
+                    code, updated_at, reason=str(exc), error=type(exc).__name__
+                )
+                return Outcome.QUARANTINED
+            except SyncdError as exc:
+                log.error("sync.submission_failed", error=type(exc).__name__)
+                return Outcome.DEFERRED
+
+            self._state.release_quarantine(code)
+            if outcome is not Outcome.UNCHANGED:
+                log.info("sync.submission_synced", outcome=outcome.value)
+            return outcome
+
+    def _sync(self, code: str) -> Outcome:
+        submission = self._source.get_submission(code)
+        draft = build_draft(
+            submission, self._mapping, self._tracker.flavour, self._tables
+        )
+        fields = self._tracker.fields_for(draft)
+
+        link = self._state.link(code)
+        created = link is None
+        if link is None:
+            link = self._create(submission, draft)
+            if link is None:
+                return Outcome.DEFERRED
+            self._state.record_written(
+                code, None, {name: digest(value) for name, value in fields.items()}
+            )
+
+        written = self._state.fingerprints(code)
+        changed = {
+            name: value
+            for name, value in fields.items()
+            if written.get(name) != digest(value)
+        }
+        if changed:
+            self._tracker.update_issue(link.id, changed)
+        extras = self._write_extras(submission, link, written)
+
+        fingerprints = {name: digest(value) for name, value in changed.items()}
+        fingerprints.update(extras)
+        self._state.record_written(
+            code, _unix(submission.last_updated_at), fingerprints
+        )
+        if created:
+            return Outcome.CREATED
+        return Outcome.UPDATED if changed or extras else Outcome.UNCHANGED
+
+    def _create(self, submission: Submission, draft: IssueDraft) -> IssueRef | None:
+        """Create the issue under a claim, unless an earlier attempt did."""
+        code = submission.code
+        token = self._state.claim(code, self._claim_ttl)
+        if token is None:
+            log.info("sync.claim_busy")
+            return None
+        try:
+            if self._state.create_attempted(code):
+                found = self._tracker.find_issues_by_label(submission_label(code))
+                if found:
+                    log.warning("sync.issue_recovered", jira_key=found[0].key)
+                    self._state.record_link(code, found[0])
+                    return found[0]
+            self._state.mark_create_attempt(code)
+            issue = self._tracker.create_issue(
+                draft,
+                properties={
+                    SUBMISSION_PROPERTY: {
+                        "code": code,
+                        "url": submission.web_url,
+                    }
+                },
+            )
+            self._state.record_link(code, issue)
+            log.info("sync.issue_created", jira_key=issue.key, jira_id=issue.id)
+            return issue
+        finally:
+            self._state.release_claim(code, token)
+
+    def _write_extras(
+        self, submission: Submission, link: IssueRef, written: dict[str, str]
+    ) -> dict[str, str]:
+        """The remote link in Jira and the internal reference on Intigriti."""
+        done: dict[str, str] = {}
+        if submission.web_url:
+            remote = digest([submission.web_url, submission.code])
+            if written.get(REMOTE_LINK) != remote:
+                self._tracker.add_remote_link(
+                    link.id,
+                    global_id=submission.web_url,
+                    url=submission.web_url,
+                    title=f"Intigriti {submission.code}",
+                )
+                done[REMOTE_LINK] = remote
+
+        browse = self._tracker.browse_url(link.key)
+        reference = digest([link.key, browse])
+        if written.get(INTERNAL_REFERENCE) != reference:
+            self._source.set_internal_reference(submission.code, link.key, browse)
+            done[INTERNAL_REFERENCE] = reference
+        return done

@@ -1,0 +1,1 @@
+"""Intigriti External Company API: client, authentication and models."""

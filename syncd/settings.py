@@ -1,0 +1,139 @@
+"""The one ``Settings`` object, built once at start-up and passed down.
+
+Sources, strongest first: keyword arguments, ``SYNCD_*`` environment
+variables (nested with ``__``, e.g. ``SYNCD_JIRA__URL``), the env file
+(``.env`` or ``--env-file``), then files in the secrets directory (one file
+per variable, as Kubernetes Secrets and systemd ``LoadCredential`` provide).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from syncd.errors import ConfigError
+from syncd.intigriti.enums import EnumTables
+
+ENV_PREFIX = "SYNCD_"
+NESTED_DELIMITER = "__"
+DEFAULT_SECRETS_DIR = Path("/run/secrets/syncd")
+
+IntigritiAuth = Literal["client_credentials", "refresh_token", "static"]
+IntigritiApiVersion = Literal["v2.1", "v2.0", "v1.2"]
+
+
+class IntigritiSettings(BaseModel):
+    """Where the Intigriti External Company API is and how to log in."""
+
+    api_url: str = "https://api.intigriti.com/external"
+    token_url: str = "https://login.intigriti.com/connect/token"
+    authorize_url: str = "https://login.intigriti.com/connect/authorize"
+    api_version: IntigritiApiVersion = "v2.1"
+    auth: IntigritiAuth = "client_credentials"
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    static_token: SecretStr | None = None
+    scope: str = "company_external_api offline_access"
+    redirect_uri: str = "http://127.0.0.1:8765/callback"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    web_url: str = "https://app.intigriti.com"
+    enums: EnumTables = EnumTables()
+
+    @model_validator(mode="after")
+    def _credentials_fit_auth(self) -> IntigritiSettings:
+        if self.auth == "static" and self.static_token is None:
+            raise ValueError("auth 'static' needs static_token")
+        if self.auth in ("client_credentials", "refresh_token") and (
+            self.client_id is None or self.client_secret is None
+        ):
+            raise ValueError(f"auth '{self.auth}' needs client_id and client_secret")
+        return self
+
+
+class JiraSettings(BaseModel):
+    """Where Jira is and which account syncd writes as."""
+
+    url: str
+    email: str | None = None
+    api_token: SecretStr | None = None
+    personal_access_token: SecretStr | None = None
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _one_way_to_log_in(self) -> JiraSettings:
+        cloud = self.email is not None and self.api_token is not None
+        if not cloud and self.personal_access_token is None:
+            raise ValueError(
+                "set email and api_token (Cloud) or personal_access_token (DC)"
+            )
+        return self
+
+
+class RedisSettings(BaseModel):
+    """The Redis that holds cursors, links, claims and the shared token."""
+
+    url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    key_prefix: str = "syncd"
+    socket_timeout_seconds: float = Field(default=5.0, gt=0)
+
+
+class SyncSettings(BaseModel):
+    """How the worker loop behaves."""
+
+    mapping_file: Path = Path("mappings/default.yaml")
+    poll_interval_seconds: float = Field(default=60.0, gt=0)
+    overlap_seconds: int = Field(default=300, ge=0)
+    concurrency: int = Field(default=8, ge=1, le=64)
+
+
+class Settings(BaseSettings):
+    """Everything syncd is told from outside."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=NESTED_DELIMITER,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="forbid",
+        secrets_dir=None,
+    )
+
+    intigriti: IntigritiSettings
+    jira: JiraSettings
+    redis: RedisSettings = RedisSettings()
+    sync: SyncSettings = SyncSettings()
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["auto", "json", "console"] = "auto"
+
+
+def _variable_name(location: tuple[int | str, ...]) -> str:
+    path = NESTED_DELIMITER.join(str(part) for part in location).upper()
+    return f"{ENV_PREFIX}{path}"
+
+
+def load_settings(
+    env_file: Path | None = None,
+    secrets_dir: Path | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the Settings, or raise ConfigError naming each bad variable."""
+    if env_file is not None and not env_file.is_file():
+        raise ConfigError(f"env file {env_file} does not exist")
+    if secrets_dir is None and DEFAULT_SECRETS_DIR.is_dir():
+        secrets_dir = DEFAULT_SECRETS_DIR
+
+    try:
+        return Settings(
+            _env_file=env_file or ".env",
+            _secrets_dir=secrets_dir,
+            **overrides,
+        )
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = _variable_name(error["loc"])
+            problems.append(f"{name}: {error['msg']}")
+        raise ConfigError("invalid settings:\n  " + "\n  ".join(problems)) from None

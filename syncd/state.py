@@ -1,0 +1,203 @@
+"""Everything syncd remembers, in Redis.
+
+Keys (all under the configured prefix ``P``)::
+
+    P:link:<code>          hash   issue_id, issue_key, linked_at
+    P:issue:<issue_id>     string submission code (the reverse link)
+    P:seen:<code>          string lastUpdatedAt (unix s) of the version written
+    P:fingerprint:<code>   hash   Jira field id -> digest of the value written
+    P:cursor:<name>        string unix seconds; moves only after its batch
+    P:claim:<code>         string owner token, with a TTL, while creating
+    P:creating:<code>      string set before a create, removed with the link
+    P:quarantine           hash   code -> JSON {updated_at, reason, error, at}
+
+Writes are idempotent: replaying a window of submissions rewrites the same
+values. Only ids, codes, keys and digests are stored here, never report text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+
+from syncd.errors import ConfigError
+from syncd.jira.models import IssueRef
+from syncd.settings import RedisSettings
+
+
+def connect_redis(settings: RedisSettings) -> redis.Redis:
+    """Open a client and check the server answers; ConfigError if it does not."""
+    client = redis.Redis.from_url(
+        settings.url.get_secret_value(),
+        decode_responses=True,
+        socket_timeout=settings.socket_timeout_seconds,
+        socket_connect_timeout=settings.socket_timeout_seconds,
+        health_check_interval=30,
+    )
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        raise ConfigError(
+            f"Redis is not reachable ({type(exc).__name__}); "
+            "check SYNCD_REDIS__URL and that the server is running"
+        ) from None
+    return client
+
+
+def digest(value: Any) -> str:
+    """A stable digest of a JSON-able value, for change detection."""
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class QuarantineRecord:
+    code: str
+    updated_at: int
+    reason: str
+    error: str
+    at: datetime
+
+
+class State:
+    """Links, cursors, fingerprints, claims and quarantine records."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._redis = client
+        self._prefix = prefix
+
+    def _key(self, *parts: str) -> str:
+        return ":".join((self._prefix, *parts))
+
+    # Links: submission code <-> Jira issue id (the key changes on a move).
+
+    def link(self, code: str) -> IssueRef | None:
+        found: dict[str, str] = self._redis.hgetall(self._key("link", code))  # type: ignore[assignment]
+        if not found:
+            return None
+        return IssueRef(id=found["issue_id"], key=found["issue_key"])
+
+    def record_link(self, code: str, issue: IssueRef) -> None:
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.hset(
+            self._key("link", code),
+            mapping={
+                "issue_id": issue.id,
+                "issue_key": issue.key,
+                "linked_at": str(int(time.time())),
+            },
+        )
+        pipe.set(self._key("issue", issue.id), code)
+        pipe.delete(self._key("creating", code))
+        pipe.execute()
+
+    def mark_create_attempt(self, code: str) -> None:
+        """Note that a create is about to be sent: its outcome may be lost."""
+        self._redis.set(self._key("creating", code), str(int(time.time())))
+
+    def create_attempted(self, code: str) -> bool:
+        """Whether an earlier create was sent without its link being recorded."""
+        return bool(self._redis.exists(self._key("creating", code)))
+
+    def code_for_issue(self, issue_id: str) -> str | None:
+        code: str | None = self._redis.get(self._key("issue", issue_id))  # type: ignore[assignment]
+        return code
+
+    def link_count(self) -> int:
+        return sum(1 for _ in self._redis.scan_iter(self._key("link", "*"), count=500))
+
+    # What was last written, so that an unchanged submission costs no write.
+
+    def seen(self, code: str) -> int | None:
+        value: str | None = self._redis.get(self._key("seen", code))  # type: ignore[assignment]
+        return None if value is None else int(value)
+
+    def fingerprints(self, code: str) -> dict[str, str]:
+        found: dict[str, str] = self._redis.hgetall(self._key("fingerprint", code))  # type: ignore[assignment]
+        return found
+
+    def record_written(
+        self, code: str, updated_at: int | None, fields: Mapping[str, str]
+    ) -> None:
+        """Remember the digests of the fields written and the version seen."""
+        pipe = self._redis.pipeline(transaction=True)
+        for field, value in fields.items():
+            pipe.hset(self._key("fingerprint", code), field, value)
+        if updated_at is not None:
+            pipe.set(self._key("seen", code), str(updated_at))
+        pipe.execute()
+
+    # Cursors.
+
+    def cursor(self, name: str) -> int | None:
+        value: str | None = self._redis.get(self._key("cursor", name))  # type: ignore[assignment]
+        return None if value is None else int(value)
+
+    def advance_cursor(self, name: str, value: int) -> None:
+        """Move a cursor forward; never backwards, whoever wrote last."""
+        script = (
+            "local cur = tonumber(redis.call('GET', KEYS[1]) or '-1') "
+            "if tonumber(ARGV[1]) > cur then redis.call('SET', KEYS[1], ARGV[1]) end"
+        )
+        self._redis.eval(script, 1, self._key("cursor", name), str(value))
+
+    # Claims: one creator per submission at a time.
+
+    def claim(self, code: str, ttl_seconds: int) -> str | None:
+        """Take the create claim for a submission; the owner token, or None."""
+        token = uuid.uuid4().hex
+        taken = self._redis.set(
+            self._key("claim", code), token, nx=True, ex=ttl_seconds
+        )
+        return token if taken else None
+
+    def release_claim(self, code: str, token: str) -> None:
+        script = (
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+            "return redis.call('DEL', KEYS[1]) end return 0"
+        )
+        self._redis.eval(script, 1, self._key("claim", code), token)
+
+    # Quarantine: submissions that cannot be synced until someone acts.
+
+    def quarantine(self, code: str, updated_at: int, reason: str, error: str) -> None:
+        """Park a submission until it changes again or someone releases it."""
+        record = {
+            "updated_at": updated_at,
+            "reason": reason,
+            "error": error,
+            "at": int(time.time()),
+        }
+        self._redis.hset(self._key("quarantine"), code, json.dumps(record))
+
+    def is_quarantined(self, code: str, updated_at: int) -> bool:
+        """Quarantined at this very version (a newer version is tried again)."""
+        raw: str | None = self._redis.hget(self._key("quarantine"), code)  # type: ignore[assignment]
+        return raw is not None and json.loads(raw)["updated_at"] == updated_at
+
+    def release_quarantine(self, code: str) -> None:
+        self._redis.hdel(self._key("quarantine"), code)
+
+    def quarantined(self) -> list[QuarantineRecord]:
+        found: dict[str, str] = self._redis.hgetall(self._key("quarantine"))  # type: ignore[assignment]
+        records = []
+        for code, raw in sorted(found.items()):
+            data = json.loads(raw)
+            records.append(
+                QuarantineRecord(
+                    code=code,
+                    updated_at=data["updated_at"],
+                    reason=data["reason"],
+                    error=data["error"],
+                    at=datetime.fromtimestamp(data["at"], tz=UTC),
+                )
+            )
+        return records
