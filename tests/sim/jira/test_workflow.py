@@ -93,6 +93,7 @@ def test_done_entry_sets_resolution_from_screen_and_reopen_clears_it(
     client.transition_issue(key, "11")
     client.transition_issue(key, "41", fields={"resolution": {"name": "Duplicate"}})
     fields = client.issue(key).fields
+    assert fields.resolution is not None
     assert (fields.status.name, fields.resolution.name) == ("Done", "Duplicate")
     assert fields.resolutiondate is not None
     client.transition_issue(key, "71")
@@ -104,7 +105,9 @@ def test_post_function_sets_resolution_without_a_screen(site: Site) -> None:
     client = site.client()
     for transition in ("11", "21", "31", "51"):
         client.transition_issue(key, transition)
-    assert client.issue(key).fields.resolution.name == "Done"
+    resolution = client.issue(key).fields.resolution
+    assert resolution is not None
+    assert resolution.name == "Done"
 
 
 def test_simple_workflow_reopen_keeps_resolution(site: Site) -> None:
@@ -113,6 +116,7 @@ def test_simple_workflow_reopen_keeps_resolution(site: Site) -> None:
     client.transition_issue(key, "21", fields={"resolution": {"name": "Won't Do"}})
     client.transition_issue(key, "41")
     fields = client.issue(key).fields
+    assert fields.resolution is not None
     assert (fields.status.name, fields.resolution.name) == ("To Do", "Won't Do")
 
 
