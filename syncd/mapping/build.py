@@ -1,0 +1,149 @@
+"""A Submission and a mapping in, an IssueDraft out: the whole mapping step.
+
+Pure: no I/O, no clock, no randomness. The same submission, mapping, flavour
+and enum tables always give the same draft, so comparing drafts tells
+whether Jira needs an update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Mapping as AbcMapping
+from typing import Any
+
+from syncd.errors import MappingError
+from syncd.intigriti.enums import EnumTables
+from syncd.intigriti.models import Submission
+from syncd.jira.models import Flavour
+from syncd.mapping.description import description_blocks, render_description
+from syncd.mapping.draft import IssueDraft
+from syncd.mapping.models import FieldValue, Mapping, Rule
+from syncd.mapping.render.text import clean_text, one_line
+from syncd.mapping.routing import select_rule
+from syncd.mapping.templates import Template, template_context
+
+SUMMARY_LIMIT = 255
+LABEL_LIMIT = 255
+ELLIPSIS = "\u2026"
+
+
+def build_draft(
+    submission: Submission, mapping: Mapping, flavour: Flavour, tables: EnumTables
+) -> IssueDraft:
+    """The Jira issue ``mapping`` makes of ``submission`` for ``flavour``.
+
+    Raises MappingError, naming the rule and field, if a template fails.
+    """
+    defaults = mapping.defaults
+    rule = select_rule(submission, mapping.rules, tables)
+    context = template_context(submission, tables)
+    where = "defaults" if rule is None else f"defaults (rule {rule.name!r})"
+
+    summary = make_summary(defaults.summary.render(context, f"{where}.summary"))
+    if not summary:
+        raise MappingError(f"{where}.summary: renders empty")
+    blocks = description_blocks(defaults.description, submission, context, where)
+    description = render_description(blocks, flavour, submission.web_url)
+    severity = submission.severity_name(tables)
+
+    return IssueDraft(
+        flavour=flavour,
+        project=(rule and rule.project) or defaults.project,
+        issue_type=(rule and rule.issue_type) or defaults.issue_type,
+        summary=summary,
+        description=description,
+        priority=defaults.priority.get(severity) if severity else None,
+        labels=_labels(submission, mapping, rule, context),
+        components=_components(mapping, rule, context),
+        custom_fields=_fields(mapping, rule, context),
+    )
+
+
+def submission_label(code: str) -> str:
+    """The label that ties an issue to its submission: ``intigriti-<code>``."""
+    return sanitise_label(f"intigriti-{code.lower()}")
+
+
+def sanitise_label(text: str) -> str:
+    """A Jira label: no whitespace (runs become ``-``), at most 255 chars."""
+    return "-".join(clean_text(text).split())[:LABEL_LIMIT]
+
+
+def make_summary(text: str) -> str:
+    """One line of at most 255 UTF-16 units, cut on a word with an ellipsis."""
+    line = one_line(text)
+    if _utf16(line) <= SUMMARY_LIMIT:
+        return line
+    cut = line
+    while _utf16(cut) > SUMMARY_LIMIT - 1:
+        cut = cut[: SUMMARY_LIMIT - 1 - (_utf16(cut) - len(cut))]
+    space = cut.rfind(" ")
+    if space > len(cut) // 2:
+        cut = cut[:space]
+    return cut.rstrip() + ELLIPSIS
+
+
+def _labels(
+    submission: Submission,
+    mapping: Mapping,
+    rule: Rule | None,
+    context: dict[str, Any],
+) -> tuple[str, ...]:
+    labels = [submission_label(submission.code)]
+    labels += _render_all(mapping.defaults.labels, context, "defaults.labels")
+    if rule is not None:
+        labels += _render_all(rule.labels, context, f"rule {rule.name!r}.labels")
+    if mapping.defaults.include_tags:
+        labels += submission.tags
+    return _unique(sanitise_label(label) for label in labels)
+
+
+def _components(
+    mapping: Mapping, rule: Rule | None, context: dict[str, Any]
+) -> tuple[str, ...]:
+    if rule is not None and rule.components is not None:
+        rendered = _render_all(
+            rule.components, context, f"rule {rule.name!r}.components"
+        )
+    else:
+        rendered = _render_all(
+            mapping.defaults.components, context, "defaults.components"
+        )
+    return _unique(one_line(component) for component in rendered)
+
+
+def _fields(
+    mapping: Mapping, rule: Rule | None, context: dict[str, Any]
+) -> dict[str, Any]:
+    fields = _render_fields(mapping.defaults.fields, context, "defaults.fields")
+    if rule is not None:
+        where = f"rule {rule.name!r}.fields"
+        fields |= _render_fields(rule.fields, context, where)
+    return {name: value for name, value in fields.items() if value != ""}
+
+
+def _render_fields(
+    fields: AbcMapping[str, FieldValue], context: dict[str, Any], where: str
+) -> dict[str, Any]:
+    return {
+        name: (
+            clean_text(value.render(context, f"{where}.{name}")).strip()
+            if isinstance(value, Template)
+            else value
+        )
+        for name, value in fields.items()
+    }
+
+
+def _render_all(
+    templates: Iterable[Template], context: dict[str, Any], where: str
+) -> list[str]:
+    return [t.render(context, f"{where}[{i}]") for i, t in enumerate(templates)]
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(value for value in values if value))
+
+
+def _utf16(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2

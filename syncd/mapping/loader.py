@@ -1,0 +1,129 @@
+"""Reading a mapping file, with errors that point into it.
+
+ruamel.yaml keeps the line and column of every key and item, so each
+validation error is reported as ``file:line:column: key.path: problem``,
+the way compilers do, and a rule is named by its ``name`` as well as its
+index. Templates compile during validation, so a template syntax error is
+reported the same way, at its rule and field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from syncd.errors import ConfigError
+from syncd.mapping.models import Mapping
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and check a mapping file; raise ConfigError naming file and line."""
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read mapping file: {exc}") from None
+
+    try:
+        document = YAML(typ="rt", pure=True).load(source)
+    except MarkedYAMLError as exc:
+        raise ConfigError(_yaml_message(path, exc)) from None
+    except YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{path}:1:1: a mapping file must be a YAML mapping")
+
+    try:
+        return Mapping.model_validate(_plain(document))
+    except ValidationError as exc:
+        lines = [_error_line(path, document, error) for error in exc.errors()]
+        raise ConfigError("invalid mapping file:\n" + "\n".join(lines)) from None
+
+
+def _yaml_message(path: Path, exc: MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+    problem = exc.problem or exc.context or "malformed"
+    return f"{where}: invalid YAML: {problem}"
+
+
+def _plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists."""
+    if isinstance(node, dict):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_plain(item) for item in node]
+    return node
+
+
+def _error_line(path: Path, document: Any, error: Any) -> str:
+    keys, line, column = _locate(document, error["loc"])
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "missing":
+        message = f"missing key {keys[-1]!r}" if keys else message
+        keys = keys[:-1]
+    elif error["type"] == "extra_forbidden":
+        message = f"unknown key {keys[-1]!r}" if keys else message
+    return f"{path}:{line}:{column}: {_key_path(keys, document) or '(top)'}: {message}"
+
+
+def _locate(document: Any, loc: Sequence[Any]) -> tuple[list[Any], int, int]:
+    """Keys of ``loc`` found in the YAML, and the 1-based line/column reached.
+
+    Parts of a pydantic location that are not keys (union tags) are skipped.
+    """
+    node, keys = document, []
+    line, column = _position(document)
+    for index, part in enumerate(loc):
+        if isinstance(node, dict) and part in node:
+            line, column = _key_position(node, part, (line, column))
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            line, column = _item_position(node, part, (line, column))
+            node = node[part]
+        elif index == len(loc) - 1 and isinstance(node, dict):
+            keys.append(part)
+            break
+        else:
+            continue
+        keys.append(part)
+    return keys, line, column
+
+
+def _position(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    return (lc.line + 1, lc.col + 1) if lc is not None else (1, 1)
+
+
+def _key_position(node: Any, key: Any, fallback: tuple[int, int]) -> tuple[int, int]:
+    try:
+        line, column = node.lc.key(key)
+    except (AttributeError, KeyError, TypeError):
+        return fallback
+    return line + 1, column + 1
+
+
+def _item_position(node: Any, index: int, fallback: tuple[int, int]) -> tuple[int, int]:
+    try:
+        line, column = node.lc.item(index)
+    except (AttributeError, KeyError, TypeError, IndexError):
+        return fallback
+    return line + 1, column + 1
+
+
+def _key_path(keys: Sequence[Any], document: Any) -> str:
+    text, node = "", document
+    for key in keys:
+        if isinstance(key, int):
+            text += f"[{key}]"
+            node = node[key] if isinstance(node, list) and key < len(node) else None
+            if isinstance(node, dict) and isinstance(node.get("name"), str):
+                text += f" (rule {node['name']!r})"
+        else:
+            text += f".{key}" if text else str(key)
+            node = node.get(key) if isinstance(node, dict) else None
+    return text
