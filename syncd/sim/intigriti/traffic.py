@@ -67,16 +67,13 @@ class LogMiddleware:
             return
 
         status = 0
+        recorded = False
 
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        finally:
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
             fault = scope.get("sim_fault")
             entry = {
                 "method": scope["method"],
@@ -87,6 +84,23 @@ class LogMiddleware:
                 "fault": fault,
             }
             self.log.record(entry, f"{scope['method']} {self._template(scope)}")
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get(
+                "more_body", False
+            ):
+                # Logged before the last byte leaves, so a client that reads
+                # the log right after its answer always finds its request.
+                record()
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        finally:
+            record()
 
     def _template(self, scope: Scope) -> str:
         for route in self.routes:

@@ -43,10 +43,34 @@ class Gate:
         self.store.base_url = str(request.base_url).rstrip("/")
         template, params = self._match(scope)
         status = {"code": 500}
+        recorded = False
+
+        def record() -> None:
+            nonlocal recorded
+            if recorded:
+                return
+            recorded = True
+            self.store.record(
+                RequestRecord(
+                    method=scope["method"],
+                    path=scope["path"],
+                    query=scope.get("query_string", b"").decode(),
+                    status=status["code"],
+                    user=user.name if user else None,
+                    at=datetime.now(UTC).isoformat(),
+                    template=template,
+                )
+            )
 
         async def logging_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+            elif message["type"] == "http.response.body" and not message.get(
+                "more_body", False
+            ):
+                # Logged before the last byte leaves, so a client that reads
+                # the log right after its answer always finds its request.
+                record()
             await send(message)
 
         user = authenticate(self.store.config, request.headers.get("authorization"))
@@ -60,17 +84,7 @@ class Gate:
                 scope.setdefault("state", {})["user"] = user
                 await self.app(scope, receive, logging_send)
         finally:
-            self.store.record(
-                RequestRecord(
-                    method=scope["method"],
-                    path=scope["path"],
-                    query=scope.get("query_string", b"").decode(),
-                    status=status["code"],
-                    user=user.name if user else None,
-                    at=datetime.now(UTC).isoformat(),
-                    template=template,
-                )
-            )
+            record()
 
     def _match(self, scope: Scope) -> tuple[str | None, dict[str, Any]]:
         for route in self.routes:
