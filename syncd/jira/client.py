@@ -1,0 +1,392 @@
+"""The daemon's one way to talk to Jira Cloud and Jira Data Center.
+
+A thin, blocking wrapper over the ``jira`` library (pycontribs): call it from
+a worker thread, never from the event loop. ``connection`` logs in (retries
+off, timeout on, flavour detected); the library then serves reads (issue,
+fields, properties, transitions, both search endpoints). Writes whose request
+the library cannot shape go through its session (``_send``), so they keep
+its auth and timeout:
+
+- create: the library's ``create_issue`` sends ``fields`` only, no
+  ``properties``, and resolves project and issue type with extra GETs;
+- edit: ``Issue.update`` reloads the issue after the PUT, so a failed reload
+  would report a write that happened as failed;
+- remote link: ``add_remote_link`` first lists ``applicationlinks`` (an
+  admin-only GET) and warns when it may not;
+- comment and transition: ``add_comment`` types the body as ``str`` (Cloud's
+  is an ADF dict); ``transition_issue`` looks names up with another GET.
+
+Rich text is passed through as the caller rendered it: ADF on Cloud (spoken
+to through ``/rest/api/3``), wiki markup on Data Center (``/rest/api/2``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import structlog
+from jira import JIRA
+from jira.utils import json_loads
+
+from syncd.errors import MappingError, NotFoundError
+from syncd.jira.connection import open_jira
+from syncd.jira.errors import translated
+from syncd.jira.fields import (
+    FieldCatalog,
+    FieldInfo,
+    ambiguous,
+    pick,
+    shape_value,
+)
+from syncd.jira.issues import FoundIssue, IssueSnapshot, Transition
+from syncd.jira.models import Flavour, IssueRef
+from syncd.mapping.draft import IssueDraft
+from syncd.settings import JiraSettings
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_PAGE_SIZE = 100
+
+
+def _jql_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+class JiraClient:
+    """Issues, comments, links and properties on one Jira site."""
+
+    def __init__(self, jira: JIRA, flavour: Flavour, server_url: str) -> None:
+        self._jira = jira
+        self.flavour = flavour
+        self._server_url = server_url.rstrip("/")
+        self._catalog: FieldCatalog | None = None
+        self._screens: dict[tuple[str, str], set[str]] = {}
+
+    @classmethod
+    def connect(cls, settings: JiraSettings) -> JiraClient:
+        """Detect the flavour with one ``serverInfo`` call, then log in for it."""
+        jira, flavour = open_jira(settings)
+        return cls(jira, flavour, settings.url)
+
+    def close(self) -> None:
+        self._jira.close()  # type: ignore[no-untyped-call]  # library leaves it bare
+
+    def __enter__(self) -> JiraClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def browse_url(self, key: str) -> str:
+        return f"{self._server_url}/browse/{key}"
+
+    def myself(self) -> str:
+        """The bot's account: Cloud ``accountId``, Data Center user ``name``."""
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/
+        with translated("myself"):
+            user = self._jira.myself()
+        field = "accountId" if self.flavour is Flavour.CLOUD else "name"
+        return str(user[field])
+
+    # -- issues ------------------------------------------------------------
+
+    def draft_fields(
+        self, draft: IssueDraft, labels_extra: Iterable[str] = ()
+    ) -> dict[str, Any]:
+        """The draft as Jira field ids and values, custom fields resolved.
+
+        Project and issue type are left out: they are set on create only.
+        The engine may diff two of these and pass the changes to
+        ``update_issue``.
+        """
+        if draft.flavour != self.flavour:
+            raise MappingError(
+                f"draft rendered for {draft.flavour}, but Jira is {self.flavour}"
+            )
+
+        fields: dict[str, Any] = {
+            "summary": draft.summary,
+            "description": draft.description,
+        }
+        if draft.priority is not None:
+            fields["priority"] = {"name": draft.priority}
+        labels = list(dict.fromkeys([*draft.labels, *labels_extra]))
+        if labels:
+            fields["labels"] = labels
+        if draft.components:
+            fields["components"] = [{"name": name} for name in draft.components]
+        for name, value in draft.custom_fields.items():
+            info = self.resolve_field(draft.project, draft.issue_type, name)
+            fields[info.id] = shape_value(info, value, self.flavour)
+        return fields
+
+    def create_issue(
+        self,
+        draft: IssueDraft,
+        *,
+        labels_extra: Iterable[str] = (),
+        properties: Mapping[str, Any],
+    ) -> IssueRef:
+        """Create the issue with every field and property in one POST.
+
+        One request means no half-made issue: either Jira has all of it or
+        none of it. The answer holds only ``id`` and ``key``; nothing is
+        fetched afterwards (what ``prefetch=False`` gives in the library).
+        """
+        fields = {
+            "project": {"key": draft.project},
+            "issuetype": {"name": draft.issue_type},
+            **self.draft_fields(draft, labels_extra),
+        }
+        payload = {
+            "fields": fields,
+            "properties": [{"key": k, "value": v} for k, v in properties.items()],
+        }
+
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-post
+        with translated("create_issue"):
+            answer = self._send("POST", "issue", payload)
+        ref = IssueRef(id=str(answer["id"]), key=str(answer["key"]))
+
+        log.info(
+            "jira.issue_created",
+            operation="create_issue",
+            jira_id=ref.id,
+            jira_key=ref.key,
+        )
+        return ref
+
+    def get_issue(self, issue_id: str) -> IssueSnapshot:
+        """The issue by id, read directly (JQL's index may lag behind)."""
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get
+        with translated("get_issue", issue_id):
+            issue = self._jira.issue(issue_id)
+        return IssueSnapshot.from_raw(issue.raw)
+
+    def update_issue(self, issue_id: str, fields: Mapping[str, Any]) -> None:
+        """Set the given fields (Jira field ids) and nothing else."""
+        if not fields:
+            return
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
+        with translated("update_issue", issue_id):
+            self._send("PUT", f"issue/{issue_id}", {"fields": dict(fields)})
+
+    def transitions(self, issue_id: str) -> list[Transition]:
+        """Transitions available from the current status, with their screens."""
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-get
+        with translated("transitions", issue_id):
+            raw = self._jira.transitions(issue_id, expand="transitions.fields")
+        return [Transition.from_raw(item) for item in raw]
+
+    def transition(
+        self,
+        issue_id: str,
+        transition_id: str,
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Perform one transition; fields only if its screen has them."""
+        payload: dict[str, Any] = {"transition": {"id": transition_id}}
+        if fields:
+            payload["fields"] = dict(fields)
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-post
+        with translated("transition", issue_id):
+            self._send("POST", f"issue/{issue_id}/transitions", payload)
+
+    # -- what hangs off an issue -------------------------------------------
+
+    def add_comment(
+        self,
+        issue_id: str,
+        body: str | dict[str, Any],
+        visibility: Mapping[str, str] | None = None,
+    ) -> str:
+        """Add a comment (ADF on Cloud, wiki on DC); return its id.
+
+        ``visibility`` is ``{"type": "role" | "group", "value": name}`` and
+        keeps the comment internal.
+        """
+        payload: dict[str, Any] = {"body": body}
+        if visibility is not None:
+            payload["visibility"] = dict(visibility)
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-comments/#api-rest-api-3-issue-issueidorkey-comment-post
+        with translated("add_comment", issue_id):
+            answer = self._send("POST", f"issue/{issue_id}/comment", payload)
+        return str(answer["id"])
+
+    def add_remote_link(
+        self, issue_id: str, global_id: str, url: str, title: str
+    ) -> str:
+        """Create or update (same ``global_id``) a web link; return its id."""
+        payload = {"globalId": global_id, "object": {"url": url, "title": title}}
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-remote-links/#api-rest-api-3-issue-issueidorkey-remotelink-post
+        with translated("add_remote_link", issue_id):
+            answer = self._send("POST", f"issue/{issue_id}/remotelink", payload)
+        return str(answer["id"])
+
+    def set_property(self, issue_id: str, key: str, value: Any) -> None:
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/#api-rest-api-3-issue-issueidorkey-properties-propertykey-put
+        with translated("set_property", issue_id):
+            self._jira.add_issue_property(issue_id, key, value)
+
+    def get_property(self, issue_id: str, key: str) -> Any | None:
+        """The property's value, or ``None`` if the issue has no such property.
+
+        Jira answers 404 both for a missing property and a missing issue;
+        only in that case is the issue itself read, so that a deleted issue
+        still raises ``NotFoundError``.
+        """
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/#api-rest-api-3-issue-issueidorkey-properties-propertykey-get
+        try:
+            with translated("get_property", issue_id, expected=(404,)):
+                found = self._jira.issue_property(issue_id, key)
+        except NotFoundError:
+            with translated("get_issue", issue_id):
+                self._send("GET", f"issue/{issue_id}", params={"fields": "summary"})
+            return None
+        return found.raw.get("value")
+
+    # -- search ------------------------------------------------------------
+
+    def find_issues_by_label(self, label: str) -> list[IssueRef]:
+        """Issues carrying ``label``, as JQL sees them (may lag behind writes)."""
+        hits = self.search(f"labels = {_jql_string(label)}", fields=("labels",))
+        return [hit.ref for hit in hits]
+
+    def search(
+        self,
+        jql: str,
+        fields: Sequence[str] = ("summary",),
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        reconcile_ids: Sequence[str] = (),
+    ) -> list[FoundIssue]:
+        """Every issue ``jql`` matches, all pages read.
+
+        ``reconcile_ids`` (Cloud only) asks Jira to read those issues
+        consistently, so that ones written a moment ago are not missed.
+        """
+        if self.flavour is Flavour.CLOUD:
+            pages = self._search_cloud(jql, fields, page_size, reconcile_ids)
+        else:
+            pages = self._search_datacenter(jql, fields, page_size)
+        return [FoundIssue.from_raw(raw) for raw in pages]
+
+    def _search_cloud(
+        self,
+        jql: str,
+        fields: Sequence[str],
+        page_size: int,
+        reconcile_ids: Sequence[str],
+    ) -> list[dict[str, Any]]:
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-search/#api-rest-api-3-search-jql-get
+        found: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            with translated("search"):
+                page = self._jira.enhanced_search_issues(
+                    jql,
+                    nextPageToken=token,
+                    maxResults=page_size,
+                    fields=list(fields),
+                    reconcileIssues=[int(i) for i in reconcile_ids] or None,
+                    json_result=True,
+                )
+            found.extend(page.get("issues", []))
+            token = page.get("nextPageToken")
+            if not token or page.get("isLast", False):
+                return found
+
+    def _search_datacenter(
+        self, jql: str, fields: Sequence[str], page_size: int
+    ) -> list[dict[str, Any]]:
+        # https://docs.atlassian.com/software/jira/docs/api/REST/9.12.0/#api/2/search-search
+        found: list[dict[str, Any]] = []
+        while True:
+            with translated("search"):
+                page = self._jira.search_issues(
+                    jql,
+                    startAt=len(found),
+                    maxResults=page_size,
+                    fields=list(fields),
+                    json_result=True,
+                )
+            issues = page.get("issues", [])
+            found.extend(issues)
+            total = page.get("total")
+            if not issues or (total is not None and len(found) >= total):
+                return found
+
+    # -- custom fields -------------------------------------------------------
+
+    def resolve_field(self, project: str, issue_type: str, name: str) -> FieldInfo:
+        """The field called ``name`` that issues of this project/type use.
+
+        ``GET /field`` is read once per client. Only when several fields
+        share the name is the create screen asked which one it shows.
+        """
+        catalog = self._field_catalog()
+        found = catalog.candidates(name)
+        if not found:
+            raise catalog.unknown(name)
+        if len(found) == 1:
+            return found[0]
+
+        chosen = pick(found, self._create_screen(project, issue_type))
+        if chosen is None:
+            raise ambiguous(name, found, project)
+        return chosen
+
+    def _field_catalog(self) -> FieldCatalog:
+        if self._catalog is None:
+            # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get
+            with translated("fields"):
+                self._catalog = FieldCatalog.from_raw(self._jira.fields())
+        return self._catalog
+
+    def _create_screen(self, project: str, issue_type: str) -> set[str]:
+        """Field ids on the create screen of one project and issue type."""
+        cached = self._screens.get((project, issue_type))
+        if cached is not None:
+            return cached
+
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-createmeta-projectidorkey-issuetypes-get
+        base = f"issue/createmeta/{project}/issuetypes"
+        types = self._pages(base, ("issueTypes", "createMetaIssueType", "values"))
+        type_id = next((t["id"] for t in types if t.get("name") == issue_type), None)
+        if type_id is None:
+            raise MappingError(f"project {project} has no issue type {issue_type!r}")
+        screen = self._pages(f"{base}/{type_id}", ("fields", "results", "values"))
+        field_ids = {str(f.get("fieldId") or f.get("key")) for f in screen}
+
+        self._screens[(project, issue_type)] = field_ids
+        return field_ids
+
+    def _pages(self, path: str, keys: Sequence[str]) -> list[dict[str, Any]]:
+        """Every item of a ``startAt``-paged list, whatever its key is called."""
+        items: list[dict[str, Any]] = []
+        while True:
+            with translated("createmeta"):
+                page = self._send("GET", path, params={"startAt": len(items)})
+            batch: list[dict[str, Any]] = next((page[k] for k in keys if k in page), [])
+            items.extend(batch)
+            total = page.get("total")
+            if not batch or page.get("isLast") or total is None or len(items) >= total:
+                return items
+
+    # -- the one way under the library ---------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        payload: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """One request through the library's session (auth, timeout, no retry)."""
+        url = self._jira._get_url(path)
+        data = None if payload is None else json.dumps(payload)
+        response = self._jira._session.request(method, url, params=params, data=data)
+        return json_loads(response)
