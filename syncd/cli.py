@@ -173,6 +173,13 @@ def mapping_check(env_file: Path | None, files: tuple[Path, ...]) -> None:
 @click.option("--intigriti-port", type=int, default=0, help="0 picks a free port.")
 @click.option("--jira-port", type=int, default=0, help="0 picks a free port.")
 @click.option(
+    "--redis/--no-redis",
+    "with_redis",
+    default=True,
+    show_default=True,
+    help="Also start a private redis-server on a free loopback port.",
+)
+@click.option(
     "--env-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
@@ -184,6 +191,7 @@ def simulate(
     jira_flavour: str,
     intigriti_port: int,
     jira_port: int,
+    with_redis: bool,
     env_file: Path | None,
 ) -> None:
     """Start the Intigriti and Jira simulators on loopback until Ctrl-C."""
@@ -197,6 +205,7 @@ def simulate(
         intigriti_port=intigriti_port,
         jira_port=jira_port,
         env_file=env_file,
+        with_redis=with_redis,
         echo=click.echo,
     )
 
@@ -207,6 +216,9 @@ def simulate(
 @click.option("--cycles", type=int, default=3, show_default=True)
 def demo(seed: int, submissions: int, cycles: int) -> None:
     """Run the main job end to end on the bundled simulators."""
-    from syncd.demo import run_demo
+    from syncd.demo import DemoError, run_demo
 
-    run_demo(seed=seed, submissions=submissions, cycles=cycles)
+    try:
+        run_demo(seed=seed, submissions=submissions, cycles=cycles)
+    except DemoError as exc:
+        raise click.ClickException(str(exc)) from None

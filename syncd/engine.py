@@ -28,7 +28,7 @@ from syncd.intigriti.models import Submission, SubmissionSummary
 from syncd.jira.models import Flavour, IssueRef
 from syncd.mapping.build import build_draft, submission_label
 from syncd.mapping.draft import IssueDraft
-from syncd.mapping.models import MappingFile
+from syncd.mapping.models import Mapping
 from syncd.state import State, digest
 
 log = structlog.get_logger("syncd.engine")
@@ -67,7 +67,7 @@ class IssueTracker(Protocol):
 
     flavour: Flavour
 
-    def fields_for(self, draft: IssueDraft) -> dict[str, Any]: ...
+    def draft_fields(self, draft: IssueDraft) -> dict[str, Any]: ...
 
     def create_issue(
         self, draft: IssueDraft, *, properties: dict[str, Any]
@@ -77,7 +77,7 @@ class IssueTracker(Protocol):
 
     def add_remote_link(
         self, issue_id: str, global_id: str, url: str, title: str
-    ) -> None: ...
+    ) -> object: ...
 
     def find_issues_by_label(self, label: str) -> list[IssueRef]: ...
 
@@ -120,7 +120,7 @@ class Engine:
         *,
         source: SubmissionSource,
         tracker: IssueTracker,
-        mapping: MappingFile,
+        mapping: Mapping,
         state: State,
         tables: EnumTables,
         overlap_seconds: int = 300,
@@ -236,7 +236,7 @@ class Engine:
         draft = build_draft(
             submission, self._mapping, self._tracker.flavour, self._tables
         )
-        fields = self._tracker.fields_for(draft)
+        fields = self._tracker.draft_fields(draft)
 
         link = self._state.link(code)
         created = link is None
@@ -292,7 +292,6 @@ class Engine:
                 },
             )
             self._state.record_link(code, issue)
-            log.info("sync.issue_created", jira_key=issue.key, jira_id=issue.id)
             return issue
         finally:
             self._state.release_claim(code, token)

@@ -29,7 +29,7 @@ class IntigritiSettings(BaseModel):
     """Where the Intigriti External Company API is and how to log in."""
 
     api_url: str = "https://api.intigriti.com/external"
-    token_url: str = "https://login.intigriti.com/connect/token"
+    token_url: str = "https://login.intigriti.com/connect/token"  # noqa: S105 - a URL
     authorize_url: str = "https://login.intigriti.com/connect/authorize"
     api_version: IntigritiApiVersion = "v2.1"
     auth: IntigritiAuth = "client_credentials"

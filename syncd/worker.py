@@ -25,11 +25,11 @@ EXIT_ON_SECOND_SIGNAL = 130
 def install_stop_handlers(stop: threading.Event) -> None:
     """Make SIGTERM and SIGINT ask the loop to stop, and a second one force it."""
 
+    # The handler runs between two bytecodes of the main thread, possibly
+    # while that thread holds the log writer's lock: it must not log.
     def handle(signum: int, frame: FrameType | None) -> None:
         if stop.is_set():
-            log.warning("worker.forced_exit", signal=signal.Signals(signum).name)
             os._exit(EXIT_ON_SECOND_SIGNAL)
-        log.info("worker.stopping", signal=signal.Signals(signum).name)
         stop.set()
 
     signal.signal(signal.SIGTERM, handle)
@@ -57,5 +57,5 @@ def run_forever(
         if max_cycles is not None and cycles >= max_cycles:
             break
         stop.wait(interval_seconds)
-    log.info("worker.stopped", cycles=cycles)
+    log.info("worker.stopped", cycles=cycles, signalled=stop.is_set())
     return cycles

@@ -1,13 +1,19 @@
-"""Fixtures shared by the whole suite: a real redis-server on loopback."""
+"""Fixtures shared by the whole suite: a real redis-server, the simulators."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
 
+from syncd.settings import Settings, load_settings
 from syncd.sim.redis_server import RedisServer
+from syncd.sim.runner import Simulators, running_simulators
+
+MAPPING_DIR = Path(__file__).resolve().parents[1] / "mappings"
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +30,27 @@ def redis_url(redis_server: RedisServer) -> Iterator[str]:
     client.flushdb()
     client.close()
     yield redis_server.url
+
+
+@pytest.fixture
+def simulators() -> Iterator[Simulators]:
+    """Both simulators on loopback: a small seeded corpus, Jira Cloud."""
+    with running_simulators(seed=11, submissions=12) as sims:
+        yield sims
+
+
+@pytest.fixture
+def settings(simulators: Simulators, redis_url: str) -> Settings:
+    """Settings pointing syncd at the simulators and the test's Redis."""
+    env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
+    return settings_from_env(env)
+
+
+def settings_from_env(env: dict[str, str], **sync: Any) -> Settings:
+    """Build Settings from SYNCD_* variables without touching os.environ."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        for name, value in sync.items():
+            patch.setenv(f"SYNCD_SYNC__{name.upper()}", str(value))
+        return load_settings()

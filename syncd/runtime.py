@@ -1,0 +1,168 @@
+"""Wiring: build every part of syncd from one Settings object.
+
+The entry point calls ``open_runtime`` once; everything below receives what
+it needs as arguments, and nothing reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+
+import redis
+import structlog
+
+from syncd.engine import Engine
+from syncd.errors import ConfigError, SyncdError
+from syncd.intigriti.client import IntigritiClient
+from syncd.intigriti.login import login_with_pkce
+from syncd.intigriti.tokens import TokenProvider
+from syncd.jira.client import JiraClient
+from syncd.mapping.loader import load_mapping
+from syncd.mapping.models import Mapping
+from syncd.settings import Settings
+from syncd.state import State, connect_redis
+
+log = structlog.get_logger("syncd.runtime")
+
+
+@dataclass
+class Runtime:
+    """Everything a running syncd holds, closed together."""
+
+    settings: Settings
+    redis: redis.Redis
+    state: State
+    tokens: TokenProvider
+    intigriti: IntigritiClient
+    jira: JiraClient
+    mapping: Mapping
+    engine: Engine
+
+
+@contextmanager
+def open_runtime(settings: Settings) -> Iterator[Runtime]:
+    """Validate the mapping, connect Redis, Intigriti and Jira; close on exit.
+
+    The order fails fast on what a person must fix (mapping, Redis) before
+    touching the remote services.
+    """
+    mapping = load_mapping(settings.sync.mapping_file)
+    with ExitStack() as stack:
+        client = connect_redis(settings.redis)
+        stack.callback(client.close)
+        prefix = settings.redis.key_prefix
+        tokens = TokenProvider(settings.intigriti, client, prefix)
+        stack.callback(tokens.close)
+        intigriti = IntigritiClient(settings.intigriti, tokens)
+        stack.callback(intigriti.close)
+        jira = JiraClient.connect(settings.jira)
+        stack.callback(jira.close)
+        state = State(client, prefix)
+
+        engine = Engine(
+            source=intigriti,
+            tracker=jira,
+            mapping=mapping,
+            state=state,
+            tables=settings.intigriti.enums,
+            overlap_seconds=settings.sync.overlap_seconds,
+            concurrency=settings.sync.concurrency,
+        )
+        log.info(
+            "runtime.ready",
+            jira_flavour=jira.flavour.value,
+            intigriti_api=settings.intigriti.api_version,
+        )
+        yield Runtime(
+            settings=settings,
+            redis=client,
+            state=state,
+            tokens=tokens,
+            intigriti=intigriti,
+            jira=jira,
+            mapping=mapping,
+            engine=engine,
+        )
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+def _attempt(name: str, step: Callable[[], str]) -> CheckResult:
+    try:
+        return CheckResult(name, True, step())
+    except SyncdError as exc:
+        return CheckResult(name, False, f"{type(exc).__name__}: {exc}")
+
+
+def run_checks(settings: Settings) -> list[CheckResult]:
+    """What `syncd check` prints: each part tried on its own."""
+    results = [CheckResult("settings", True, "loaded")]
+    results.append(
+        _attempt(
+            "mapping",
+            lambda: (
+                f"{settings.sync.mapping_file} "
+                f"({len(load_mapping(settings.sync.mapping_file).rules)} rules)"
+            ),
+        )
+    )
+    try:
+        client = connect_redis(settings.redis)
+    except ConfigError as exc:
+        results.append(CheckResult("redis", False, str(exc)))
+        return results
+    results.append(CheckResult("redis", True, "PING answered"))
+
+    with ExitStack() as stack:
+        stack.callback(client.close)
+        tokens = TokenProvider(settings.intigriti, client, settings.redis.key_prefix)
+        stack.callback(tokens.close)
+        results.append(
+            _attempt(
+                "intigriti token",
+                lambda: (
+                    f"{settings.intigriti.auth}: token obtained "
+                    f"({len(tokens.access_token())} characters)"
+                ),
+            )
+        )
+        intigriti = IntigritiClient(settings.intigriti, tokens)
+        stack.callback(intigriti.close)
+        results.append(
+            _attempt(
+                "intigriti api",
+                lambda: (
+                    f"{settings.intigriti.api_version}: "
+                    f"{len(intigriti.list_programs())} programs readable"
+                ),
+            )
+        )
+        results.append(_attempt("jira", lambda: _check_jira(settings)))
+    return results
+
+
+def _check_jira(settings: Settings) -> str:
+    with JiraClient.connect(settings.jira) as jira:
+        account = jira.myself()
+        return f"{jira.flavour.value} at {settings.jira.url}, logged in as {account}"
+
+
+def login(settings: Settings, open_url: Callable[[str], None]) -> None:
+    """`syncd auth login`: the one interactive step of the v2 flow."""
+    client = connect_redis(settings.redis)
+    try:
+        login_with_pkce(
+            settings.intigriti,
+            client,
+            open_url,
+            key_prefix=settings.redis.key_prefix,
+        )
+    finally:
+        client.close()
