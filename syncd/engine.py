@@ -239,14 +239,12 @@ class Engine:
         fields = self._tracker.draft_fields(draft)
 
         link = self._state.link(code)
-        created = link is None
+        created = False
         if link is None:
-            link = self._create(submission, draft)
-            if link is None:
+            attempt = self._create(submission, draft, fields)
+            if attempt is None:
                 return Outcome.DEFERRED
-            self._state.record_written(
-                code, None, {name: digest(value) for name, value in fields.items()}
-            )
+            link, created = attempt
 
         written = self._state.fingerprints(code)
         changed = {
@@ -267,20 +265,31 @@ class Engine:
             return Outcome.CREATED
         return Outcome.UPDATED if changed or extras else Outcome.UNCHANGED
 
-    def _create(self, submission: Submission, draft: IssueDraft) -> IssueRef | None:
-        """Create the issue under a claim, unless an earlier attempt did."""
+    def _create(
+        self, submission: Submission, draft: IssueDraft, fields: dict[str, Any]
+    ) -> tuple[IssueRef, bool] | None:
+        """Create the issue under a claim, unless someone else already did.
+
+        Returns the issue and whether this call created it, or None when
+        another worker holds the claim. The link and the digests of what was
+        written are recorded before the claim is released, so a worker that
+        takes the claim next sees a complete record.
+        """
         code = submission.code
         token = self._state.claim(code, self._claim_ttl)
         if token is None:
             log.info("sync.claim_busy")
             return None
         try:
+            linked = self._state.link(code)
+            if linked is not None:
+                return linked, False
             if self._state.create_attempted(code):
                 found = self._tracker.find_issues_by_label(submission_label(code))
                 if found:
                     log.warning("sync.issue_recovered", jira_key=found[0].key)
                     self._state.record_link(code, found[0])
-                    return found[0]
+                    return found[0], False
             self._state.mark_create_attempt(code)
             issue = self._tracker.create_issue(
                 draft,
@@ -292,7 +301,10 @@ class Engine:
                 },
             )
             self._state.record_link(code, issue)
-            return issue
+            self._state.record_written(
+                code, None, {name: digest(value) for name, value in fields.items()}
+            )
+            return issue, True
         finally:
             self._state.release_claim(code, token)
 
