@@ -10,10 +10,31 @@ import pytest
 import redis
 
 from syncd.settings import Settings, load_settings
+from syncd.sim import runner
 from syncd.sim.redis_server import RedisServer
 from syncd.sim.runner import Simulators, running_simulators
+from tests.openapi_spec import ValidatingApp
 
 MAPPING_DIR = Path(__file__).resolve().parents[1] / "mappings"
+
+
+@pytest.fixture(autouse=True)
+def intigriti_answers_follow_the_spec(
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[list[ValidatingApp]]:
+    """Check every company-API answer of every simulator a test starts."""
+    started: list[ValidatingApp] = []
+    create = runner.create_intigriti_app
+
+    def create_validated(*args: Any, **kwargs: Any) -> ValidatingApp:
+        app = ValidatingApp(create(*args, **kwargs))
+        started.append(app)
+        return app
+
+    monkeypatch.setattr(runner, "create_intigriti_app", create_validated)
+    yield started
+    violations = [found for app in started for found in app.violations]
+    assert violations == []
 
 
 @pytest.fixture(scope="session")

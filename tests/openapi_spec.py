@@ -23,14 +23,16 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 from openapi_core import OpenAPI
 from openapi_core.templating.responses.exceptions import ResponseNotFound
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-SPEC_PATH = Path(__file__).resolve().parents[4] / "shared/intigriti/openapi-v2.1.json"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "shared/intigriti/openapi-v2.1.json"
 V21 = "/external/company/v2.1/"
 V2 = "/external/company/v2/"
 
@@ -113,27 +115,83 @@ def _validator(schema_name: str) -> OAS30Validator:
 
 def validate_response(response: httpx.Response) -> bool:
     """Validate a v2.1 (or v2) response; return False if it is not one."""
-    path = response.request.url.path
+    response.read()
+    return validate_exchange(
+        response.request.method,
+        response.request.url.path,
+        dict(response.request.url.params),
+        response.status_code,
+        response.headers.get("content-type", "application/json"),
+        response.content,
+    )
+
+
+def validate_exchange(
+    method: str,
+    path: str,
+    query: dict[str, str],
+    status: int,
+    content_type: str,
+    body: bytes,
+) -> bool:
+    """Validate one answer of the company API; False if the path is not one."""
     if path.startswith(V2):
         path = V21 + path[len(V2) :]
     elif not path.startswith(V21):
         return False
-    response.read()
-    request = MockRequest(
-        "https://api.intigriti.com",
-        response.request.method.lower(),
-        path,
-        args=dict(response.request.url.params),
-    )
-    mock = MockResponse(
-        response.content,
-        status_code=response.status_code,
-        content_type=response.headers.get("content-type", "application/json"),
-    )
+    request = MockRequest("https://api.intigriti.com", method.lower(), path, args=query)
+    mock = MockResponse(body, status_code=status, content_type=content_type)
     try:
         _openapi().validate_response(request, mock)
     except ResponseNotFound:
         # The document declares error bodies on a few endpoints only; every
         # other error must still be an ErrorModel.
-        _validator("ErrorModel").validate(response.json())
+        _validator("ErrorModel").validate(json.loads(body))
     return True
+
+
+class ValidatingApp:
+    """ASGI wrapper recording every company-API answer that breaks the spec.
+
+    The suite wraps each Intigriti simulator it starts in one of these, so
+    every response any test produces is checked, not only those of the
+    simulator's own tests.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state = getattr(app, "state", None)
+        self.checked = 0
+        self.violations: list[str] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith((V21, V2)):
+            await self.app(scope, receive, send)
+            return
+        answer: dict[str, Any] = {"status": 0, "type": "", "body": b""}
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                answer["status"] = message["status"]
+                headers = dict(message.get("headers", []))
+                answer["type"] = headers.get(b"content-type", b"").decode()
+            elif message["type"] == "http.response.body":
+                answer["body"] += message.get("body", b"")
+            await send(message)
+
+        await self.app(scope, receive, recording_send)
+        if scope.get("sim_fault") or answer["status"] == 0:
+            return  # injected faults are not answers of the API
+        query = dict(parse_qsl(scope.get("query_string", b"").decode()))
+        try:
+            validate_exchange(
+                scope["method"],
+                scope["path"],
+                query,
+                answer["status"],
+                answer["type"] or "application/json",
+                answer["body"],
+            )
+            self.checked += 1
+        except Exception as exc:  # noqa: BLE001 - every failure is a finding
+            self.violations.append(f"{scope['method']} {scope['path']}: {exc}")

@@ -11,8 +11,7 @@ import pytest
 
 from syncd.sim.intigriti import IntigritiSimConfig, IntigritiStore, create_app
 from syncd.sim.server import ServerThread
-
-from .spec import validate_response
+from tests.openapi_spec import validate_response
 
 STATIC_TOKEN = "syncd-sim-static-token"
 

@@ -7,9 +7,9 @@ import pytest
 from openapi_core.validation.response.exceptions import InvalidData
 
 from syncd.sim.intigriti.requests import SPEC_MODELS
+from tests.openapi_spec import raw_spec, validate_response
 
 from .conftest import Sim
-from .spec import raw_spec, validate_response
 
 V21 = "/external/company/v2.1"
 
