@@ -11,6 +11,7 @@ import redis
 
 from syncd.settings import Settings, load_settings
 from syncd.sim import runner
+from syncd.sim.intigriti import create_app as create_intigriti_app
 from syncd.sim.redis_server import RedisServer
 from syncd.sim.runner import Simulators, running_simulators
 from tests.openapi_spec import ValidatingApp
@@ -24,10 +25,9 @@ def intigriti_answers_follow_the_spec(
 ) -> Iterator[list[ValidatingApp]]:
     """Check every company-API answer of every simulator a test starts."""
     started: list[ValidatingApp] = []
-    create = runner.create_intigriti_app
 
     def create_validated(*args: Any, **kwargs: Any) -> ValidatingApp:
-        app = ValidatingApp(create(*args, **kwargs))
+        app = ValidatingApp(create_intigriti_app(*args, **kwargs))
         started.append(app)
         return app
 
