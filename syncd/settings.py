@@ -8,11 +8,19 @@ per variable, as Kubernetes Secrets and systemd ``LoadCredential`` provide).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from dotenv import dotenv_values
 from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    NestedSecretsSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from syncd.errors import ConfigError
 from syncd.intigriti.enums import EnumTables
@@ -20,6 +28,8 @@ from syncd.intigriti.enums import EnumTables
 ENV_PREFIX = "SYNCD_"
 NESTED_DELIMITER = "__"
 DEFAULT_SECRETS_DIR = Path("/run/secrets/syncd")
+# systemd's LoadCredential= puts each credential in this directory (systemd.exec(5)).
+CREDENTIALS_DIRECTORY = "CREDENTIALS_DIRECTORY"
 
 IntigritiAuth = Literal["client_credentials", "refresh_token", "static"]
 IntigritiApiVersion = Literal["v2.1", "v2.0", "v1.2"]
@@ -89,6 +99,26 @@ class SyncSettings(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=64)
 
 
+class HttpSettings(BaseModel):
+    """The operations server: health, readiness, metrics and webhooks."""
+
+    enabled: bool = True
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    readiness_window_seconds: float = Field(default=300.0, gt=0)
+    """Redis and both APIs must have answered within this window to be ready."""
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+
+
+class WebhookSettings(BaseModel):
+    """Receivers that trigger an immediate sync; a receiver without a secret is off."""
+
+    intigriti_secret: SecretStr | None = None
+    jira_secret: SecretStr | None = None
+    replay_window_seconds: int = Field(default=300, gt=0)
+    """Deliveries whose ``createdAt`` is further than this from now are stale."""
+
+
 class Settings(BaseSettings):
     """Everything syncd is told from outside."""
 
@@ -105,13 +135,78 @@ class Settings(BaseSettings):
     jira: JiraSettings
     redis: RedisSettings = RedisSettings()
     sync: SyncSettings = SyncSettings()
+    http: HttpSettings = HttpSettings()
+    webhooks: WebhookSettings = WebhookSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # One file per variable, named without the prefix and nested with
+        # "__" (``intigriti__client_secret``), as the README documents.
+        secrets = NestedSecretsSettingsSource(
+            file_secret_settings,
+            secrets_prefix="",
+            secrets_nested_delimiter=NESTED_DELIMITER,
+            secrets_dir_missing="ok",
+        )
+        return init_settings, env_settings, dotenv_settings, secrets
 
 
 def _variable_name(location: tuple[int | str, ...]) -> str:
     path = NESTED_DELIMITER.join(str(part) for part in location).upper()
     return f"{ENV_PREFIX}{path}"
+
+
+def default_secrets_dir(environ: Mapping[str, str] | None = None) -> Path | None:
+    """systemd's ``$CREDENTIALS_DIRECTORY`` when set, else /run/secrets/syncd."""
+    credentials = (os.environ if environ is None else environ).get(
+        CREDENTIALS_DIRECTORY
+    )
+    if credentials:
+        return Path(credentials)
+    return DEFAULT_SECRETS_DIR if DEFAULT_SECRETS_DIR.is_dir() else None
+
+
+def _known_variables(model: type[BaseModel], prefix: str) -> Iterable[str]:
+    for name, field in model.model_fields.items():
+        variable = f"{prefix}{name}".upper()
+        yield variable
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield from _known_variables(annotation, variable + NESTED_DELIMITER)
+
+
+def unknown_variables(names: Iterable[str]) -> list[str]:
+    """SYNCD_* names that match no setting: usually a typo worth stopping for."""
+    known = set(_known_variables(Settings, ENV_PREFIX))
+    nested_groups = {name + NESTED_DELIMITER for name in known}
+    return sorted(
+        name
+        for name in {name.upper() for name in names}
+        if name.startswith(ENV_PREFIX)
+        and name not in known
+        # A field holding a free-form table (e.g. enum ids) takes any sub-key.
+        and not any(
+            name.startswith(group) and group[:-2] in _TABLE_VARIABLES
+            for group in nested_groups
+        )
+    )
+
+
+_TABLE_VARIABLES = {"SYNCD_INTIGRITI__ENUMS"}
+
+
+def _env_file_names(env_file: Path | None) -> Mapping[str, Any]:
+    path = env_file or Path(".env")
+    return dotenv_values(path) if path.is_file() else {}
 
 
 def load_settings(
@@ -122,8 +217,14 @@ def load_settings(
     """Build the Settings, or raise ConfigError naming each bad variable."""
     if env_file is not None and not env_file.is_file():
         raise ConfigError(f"env file {env_file} does not exist")
-    if secrets_dir is None and DEFAULT_SECRETS_DIR.is_dir():
-        secrets_dir = DEFAULT_SECRETS_DIR
+    if secrets_dir is None:
+        secrets_dir = default_secrets_dir()
+    unknown = unknown_variables([*os.environ, *_env_file_names(env_file)])
+    if unknown:
+        raise ConfigError(
+            "unknown settings (check the spelling against the README): "
+            + ", ".join(unknown)
+        )
 
     try:
         return Settings(
