@@ -1,0 +1,103 @@
+"""Redis state: links, cursors, digests, claims and quarantine."""
+
+from __future__ import annotations
+
+import pytest
+import redis
+
+from syncd.errors import ConfigError
+from syncd.jira.models import IssueRef
+from syncd.settings import RedisSettings
+from syncd.sim.server import free_port
+from syncd.state import State, connect_redis, digest
+
+
+@pytest.fixture
+def state(redis_url: str) -> State:
+    client = connect_redis(RedisSettings(url=redis_url))
+    return State(client, "test")
+
+
+def test_a_link_is_kept_by_issue_id_both_ways(state: State) -> None:
+    state.record_link("ACME-1", IssueRef(id="10001", key="SEC-1"))
+
+    assert state.link("ACME-1") == IssueRef(id="10001", key="SEC-1")
+    assert state.code_for_issue("10001") == "ACME-1"
+    assert state.link("ACME-2") is None
+
+
+def test_a_cursor_never_moves_backwards(state: State) -> None:
+    state.advance_cursor("c", 200)
+    state.advance_cursor("c", 100)
+
+    assert state.cursor("c") == 200
+
+
+def test_only_one_claim_at_a_time_and_only_its_owner_releases_it(
+    state: State,
+) -> None:
+    first = state.claim("ACME-1", ttl_seconds=30)
+    second = state.claim("ACME-1", ttl_seconds=30)
+    assert first is not None
+    assert second is None
+
+    state.release_claim("ACME-1", "not-the-owner")
+    assert state.claim("ACME-1", ttl_seconds=30) is None
+
+    state.release_claim("ACME-1", first)
+    assert state.claim("ACME-1", ttl_seconds=30) is not None
+
+
+def test_a_create_attempt_is_cleared_by_its_link(state: State) -> None:
+    state.mark_create_attempt("ACME-1")
+    assert state.create_attempted("ACME-1")
+
+    state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
+
+    assert not state.create_attempted("ACME-1")
+
+
+def test_written_digests_and_version_are_remembered(state: State) -> None:
+    state.record_written("ACME-1", 1700000000, {"summary": digest("A title")})
+
+    assert state.seen("ACME-1") == 1700000000
+    assert state.fingerprints("ACME-1") == {"summary": digest("A title")}
+
+
+def test_digest_ignores_key_order() -> None:
+    assert digest({"a": 1, "b": [1, 2]}) == digest({"b": [1, 2], "a": 1})
+    assert digest({"a": 1}) != digest({"a": 2})
+
+
+def test_quarantine_holds_one_version_until_the_submission_changes(
+    state: State,
+) -> None:
+    state.quarantine("ACME-1", 100, reason="jira rejected field x", error="Rejected")
+
+    assert state.is_quarantined("ACME-1", 100)
+    assert not state.is_quarantined("ACME-1", 101)
+    [record] = state.quarantined()
+    assert (record.code, record.updated_at, record.error) == ("ACME-1", 100, "Rejected")
+
+    state.release_quarantine("ACME-1")
+    assert state.quarantined() == []
+
+
+def test_an_unreachable_redis_is_a_config_error_naming_the_setting() -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"
+
+    with pytest.raises(ConfigError, match="SYNCD_REDIS__URL"):
+        connect_redis(RedisSettings(url=closed, socket_timeout_seconds=1))
+
+
+def test_a_password_protected_redis_needs_the_password(tmp_path) -> None:
+    from syncd.sim.redis_server import RedisServer
+
+    with RedisServer(tmp_path, password="s3cret-pass") as server:
+        without = server.url.replace(":s3cret-pass@", "")
+        with pytest.raises(ConfigError) as raised:
+            connect_redis(RedisSettings(url=without))
+        client = connect_redis(RedisSettings(url=server.url))
+
+    assert isinstance(client, redis.Redis)
+    assert "s3cret-pass" not in str(raised.value)
