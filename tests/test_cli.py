@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from syncd.sim.runner import Simulators, write_env_file
@@ -142,3 +143,33 @@ def test_simulate_writes_an_env_file_that_syncd_can_use(tmp_path: Path) -> None:
     assert "Jira simulator (cloud): http://127.0.0.1:" in out
     assert "SYNCD_INTIGRITI__CLIENT_ID=" in out
     assert env_path.stat().st_size > 0
+
+
+def test_auth_login_stores_a_refresh_token_that_sync_then_uses(
+    simulators: Simulators, redis_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "login.env"
+    env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
+    env["SYNCD_INTIGRITI__AUTH"] = "refresh_token"
+    env["SYNCD_INTIGRITI__REDIRECT_URI"] = f"http://127.0.0.1:{free_port()}/callback"
+    write_env_file(path, env)
+    login = subprocess.Popen(
+        [*SYNCD, "auth", "login", "--env-file", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert login.stdout is not None
+    url = next(line.strip() for line in login.stdout if line.startswith("  http"))
+
+    # The browser: the simulator consents and redirects to the loopback callback.
+    consent = httpx.get(url, follow_redirects=True, timeout=10)
+    out, err = login.communicate(timeout=30)
+    done = syncd("sync", "--once", "--json", "--env-file", str(path))
+
+    assert consent.status_code == 200
+    assert login.returncode == 0, err
+    assert "refresh token is stored" in out
+    assert done.returncode == 0, done.stderr
+    grants = simulators.intigriti.counters()["tokens_issued"]
+    assert grants == {"authorization_code": 1}
