@@ -7,6 +7,7 @@ configuration error (click's own convention for usage errors).
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -64,20 +65,32 @@ def main() -> None:
 @click.option("--interval", type=float, default=None, help="Seconds between cycles.")
 @click.option("--max-cycles", type=int, default=None, help="Stop after N cycles.")
 def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -> None:
-    """Run the sync loop until SIGTERM or SIGINT."""
+    """Run the sync loop until SIGTERM or SIGINT, with the operations server."""
+    from syncd.ops.notify import Notifier
+    from syncd.ops.wiring import Operations
     from syncd.runtime import open_runtime
-    from syncd.worker import install_stop_handlers, run_forever
+    from syncd.worker import ItemSyncer, install_stop_handlers, run_forever
 
     settings = _settings(env_file)
     stop = threading.Event()
     install_stop_handlers(stop)
-    with open_runtime(settings) as runtime:
-        run_forever(
-            runtime.engine,
-            interval_seconds=interval or settings.sync.poll_interval_seconds,
-            stop=stop,
-            max_cycles=max_cycles,
-        )
+    # The systemd protocol's own variables, not settings: read here, once.
+    notifier = Notifier.from_environ(os.environ)
+    ops = Operations(settings, notifier)
+    try:
+        with open_runtime(settings) as runtime, ops.serving(runtime):
+            notifier.ready()
+            run_forever(
+                runtime.engine,
+                interval_seconds=interval or settings.sync.poll_interval_seconds,
+                stop=stop,
+                max_cycles=max_cycles,
+                triggers=ops.triggers,
+                sync_item=ItemSyncer(runtime.engine, runtime.intigriti, runtime.state),
+                observer=ops,
+            )
+    finally:
+        notifier.stopping()
 
 
 @main.command()
@@ -139,26 +152,98 @@ def mapping() -> None:
 
 @mapping.command("check")
 @env_file_option
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Only validate the files; do not read Jira's metadata (for CI).",
+)
 @click.argument(
     "files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
-def mapping_check(env_file: Path | None, files: tuple[Path, ...]) -> None:
-    """Validate mapping files (the configured one when none is named)."""
+def mapping_check(
+    env_file: Path | None, offline: bool, files: tuple[Path, ...]
+) -> None:
+    """Validate mapping files (the configured one when none is named).
+
+    With Jira configured and without --offline, also check them against
+    Jira's metadata: projects, issue types, create screens, options.
+    """
+    from syncd.commands.mapping import check_report, connect_jira
+
+    settings: Settings | None = None
+    if not offline or not files:
+        try:
+            settings = load_settings(env_file=env_file)
+        except ConfigError as exc:
+            if not files:
+                raise click.ClickException(str(exc)) from None
+            click.echo(f"Jira is not configured, checking offline ({exc})", err=True)
+    if not files:
+        assert settings is not None
+        files = (settings.sync.mapping_file,)
+
+    jira = None
+    if settings is not None and not offline:
+        configure_logging(settings.log_level, settings.log_format)
+        jira, why = connect_jira(settings)
+        if jira is None:
+            click.echo(f"[FAIL] Jira: {why} (use --offline to skip)")
+            raise SystemExit(1)
+    try:
+        ok, text = check_report(files, jira)
+    finally:
+        if jira is not None:
+            jira.close()
+    click.echo(text)
+    if not ok:
+        raise SystemExit(1)
+
+
+@mapping.command("preview")
+@env_file_option
+@click.argument("code")
+@click.option(
+    "--flavour",
+    type=click.Choice(["cloud", "datacenter", "both"]),
+    default="both",
+    show_default=True,
+)
+@click.option(
+    "--file",
+    "mapping_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Mapping file (default: the configured one).",
+)
+def mapping_preview(
+    env_file: Path | None, code: str, flavour: str, mapping_file: Path | None
+) -> None:
+    """Print the Jira create payload of one submission; write nothing."""
+    from syncd.commands.mapping import connect_jira, fetch_submission, preview
+    from syncd.jira.models import Flavour
     from syncd.mapping.loader import load_mapping
 
-    if not files:
-        files = (_settings(env_file).sync.mapping_file,)
-    failed = False
-    for path in files:
-        try:
-            load_mapping(path)
-        except ConfigError as exc:
-            failed = True
-            click.echo(f"[FAIL] {exc}")
-        else:
-            click.echo(f"[ok  ] {path}")
-    if failed:
-        raise SystemExit(1)
+    settings = _settings(env_file)
+    mapping = load_mapping(mapping_file or settings.sync.mapping_file)
+    submission = fetch_submission(settings, code)
+    flavours = list(Flavour) if flavour == "both" else [Flavour(flavour)]
+    jira, why = connect_jira(settings)
+    if jira is None:
+        click.echo(f"Jira unreachable, fields by name: {why}", err=True)
+    try:
+        payloads = preview(submission, mapping, flavours, settings, jira)
+    finally:
+        if jira is not None:
+            jira.close()
+    click.echo(json.dumps(payloads, indent=2, ensure_ascii=False))
+
+
+@mapping.command("schema")
+def mapping_schema() -> None:
+    """Print the JSON Schema of mapping files (mappings/schema.json)."""
+    from syncd.commands.mapping import schema_text
+
+    click.echo(schema_text(), nl=False)
 
 
 @main.command()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -74,6 +74,11 @@ class IntigritiClient:
     def close(self) -> None:
         if self._own_http:
             self._http.close()
+
+    def add_event_hooks(self, hooks: Mapping[str, list[Callable[..., Any]]]) -> None:
+        """Add httpx ``event_hooks`` (``request``/``response``), e.g. for metrics."""
+        for name, added in hooks.items():
+            self._http.event_hooks[name] = [*self._http.event_hooks[name], *added]
 
     # --- reads ---------------------------------------------------------------
 

@@ -23,14 +23,15 @@ to through ``/rest/api/3``), wiki markup on Data Center (``/rest/api/2``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, BinaryIO
 
 import structlog
 from jira import JIRA
 from jira.utils import json_loads
+from requests_toolbelt import MultipartEncoder  # type: ignore[import-untyped]  # no stubs
 
-from syncd.errors import MappingError, NotFoundError
+from syncd.errors import AuthError, MappingError, NotFoundError
 from syncd.jira.connection import open_jira
 from syncd.jira.errors import translated
 from syncd.jira.fields import (
@@ -64,12 +65,21 @@ class JiraClient:
         self._server_url = server_url.rstrip("/")
         self._catalog: FieldCatalog | None = None
         self._screens: dict[tuple[str, str], set[str]] = {}
+        self._upload_limit: tuple[int] | None = None
 
     @classmethod
     def connect(cls, settings: JiraSettings) -> JiraClient:
         """Detect the flavour with one ``serverInfo`` call, then log in for it."""
         jira, flavour = open_jira(settings)
         return cls(jira, flavour, settings.url)
+
+    def add_response_hook(self, hook: Callable[..., Any]) -> None:
+        """Call ``hook(response)`` after every response, e.g. for metrics.
+
+        Every request, the library's and ``_send``'s, goes through the
+        library's one ``requests`` session.
+        """
+        self._jira._session.hooks["response"].append(hook)
 
     def close(self) -> None:
         self._jira.close()  # type: ignore[no-untyped-call]  # library leaves it bare
@@ -339,6 +349,44 @@ class JiraClient:
             raise ambiguous(name, found, project)
         return chosen
 
+    def create_only_ids(self, draft: IssueDraft) -> frozenset[str]:
+        """Ids of the draft's fields owned by Jira once the issue exists.
+
+        The engine leaves these out of updates (``owner: jira`` in a mapping).
+        """
+        return frozenset(
+            (
+                self.resolve_field(draft.project, draft.issue_type, name).id
+                if name in draft.custom_fields
+                else name
+            )
+            for name in draft.create_only
+        )
+
+    # -- metadata, read by `syncd mapping check` -------------------------------
+
+    def field_catalog(self) -> FieldCatalog:
+        """Every field of the site (``GET /field``), read once per client."""
+        return self._field_catalog()
+
+    def create_meta_issue_types(self, project: str) -> list[dict[str, Any]]:
+        """Issue types one can create in ``project``; NotFoundError if none."""
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-createmeta-projectidorkey-issuetypes-get
+        return self._pages(
+            f"issue/createmeta/{project}/issuetypes",
+            ("issueTypes", "createMetaIssueType", "values"),
+        )
+
+    def create_meta_fields(
+        self, project: str, issue_type_id: str
+    ) -> list[dict[str, Any]]:
+        """The create screen's fields, with ``required`` and ``allowedValues``."""
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-createmeta-projectidorkey-issuetypes-issuetypeid-get
+        return self._pages(
+            f"issue/createmeta/{project}/issuetypes/{issue_type_id}",
+            ("fields", "results", "values"),
+        )
+
     def _field_catalog(self) -> FieldCatalog:
         if self._catalog is None:
             # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-fields/#api-rest-api-3-field-get
@@ -375,6 +423,66 @@ class JiraClient:
             total = page.get("total")
             if not batch or page.get("isLast") or total is None or len(items) >= total:
                 return items
+
+    # -- attachments -----------------------------------------------------------
+
+    def attachment_limit(self) -> int | None:
+        """The site's upload limit in bytes, or None when Jira does not say."""
+        if self._upload_limit is None:
+            # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-attachments/#api-rest-api-3-attachment-meta-get
+            try:
+                with translated("attachment_meta", expected=(403, 404)):
+                    meta = self._send("GET", "attachment/meta")
+            except (AuthError, NotFoundError):
+                meta = {}
+            limit = meta.get("uploadLimit") if isinstance(meta, Mapping) else None
+            self._upload_limit = (limit if isinstance(limit, int) else 0,)
+        found = self._upload_limit[0]
+        return found or None
+
+    def add_attachment(
+        self, issue_id: str, filename: str, stream: BinaryIO, size: int
+    ) -> str:
+        """Upload one file, streamed from ``stream``; return the attachment id.
+
+        Sent once, never retried here: a lost answer may hide a stored file
+        (callers look for it with ``attachments`` before sending again).
+        Over the site limit Jira answers 413 (a ``RejectedError``), unlogged.
+        """
+        encoder = MultipartEncoder(
+            fields={"file": (filename, stream, "application/octet-stream")}
+        )
+        headers = {
+            "Content-Type": encoder.content_type,
+            # Jira refuses multipart posts without it (XSRF check).
+            "X-Atlassian-Token": "no-check",
+        }
+        url = self._jira._get_url(f"issue/{issue_id}/attachments")
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-attachments/#api-rest-api-3-issue-issueidorkey-attachments-post
+        with translated("add_attachment", issue_id, expected=(413,)):
+            response = self._jira._session.request(
+                "POST", url, data=encoder, headers=headers
+            )
+            answer = json_loads(response)
+        attachment_id = str(answer[0]["id"])
+        log.info(
+            "jira.attachment_added",
+            operation="add_attachment",
+            jira_id=issue_id,
+            attachment_id=attachment_id,
+            size=size,
+        )
+        return attachment_id
+
+    def attachments(self, issue_id: str) -> list[tuple[str, str]]:
+        """``(id, filename)`` of every attachment of the issue."""
+        # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get
+        with translated("get_issue", issue_id):
+            issue = self._send(
+                "GET", f"issue/{issue_id}", params={"fields": "attachment"}
+            )
+        found = issue.get("fields", {}).get("attachment") or []
+        return [(str(item["id"]), str(item["filename"])) for item in found]
 
     # -- the one way under the library ---------------------------------------
 

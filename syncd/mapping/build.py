@@ -8,16 +8,16 @@ whether Jira needs an update.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from collections.abc import Mapping as AbcMapping
 from typing import Any
 
 from syncd.errors import MappingError
 from syncd.intigriti.enums import EnumTables
 from syncd.intigriti.models import Submission
 from syncd.jira.models import Flavour
+from syncd.mapping import values
 from syncd.mapping.description import description_blocks, render_description
 from syncd.mapping.draft import IssueDraft
-from syncd.mapping.models import FieldValue, Mapping, Rule
+from syncd.mapping.models import FieldEntry, FieldSpec, Mapping, Rule
 from syncd.mapping.render.text import clean_text, one_line
 from syncd.mapping.routing import select_rule
 from syncd.mapping.templates import Template, template_context
@@ -44,7 +44,10 @@ def build_draft(
         raise MappingError(f"{where}.summary: renders empty")
     blocks = description_blocks(defaults.description, submission, context, where)
     description = render_description(blocks, flavour, submission.web_url)
-    severity = submission.severity_name(tables)
+    fields, owned = _fields(mapping, rule, context, flavour)
+    due = values.due_date(submission, defaults, tables)
+    if due is not None and defaults.due_date is not None:
+        fields.setdefault(defaults.due_date.field, due)
 
     return IssueDraft(
         flavour=flavour,
@@ -52,10 +55,11 @@ def build_draft(
         issue_type=(rule and rule.issue_type) or defaults.issue_type,
         summary=summary,
         description=description,
-        priority=defaults.priority.get(severity) if severity else None,
+        priority=values.priority(submission, defaults, tables),
         labels=_labels(submission, mapping, rule, context),
         components=_components(mapping, rule, context),
-        custom_fields=_fields(mapping, rule, context),
+        custom_fields=fields,
+        create_only=values.create_only(mapping, owned),
     )
 
 
@@ -93,8 +97,7 @@ def _labels(
     labels += _render_all(mapping.defaults.labels, context, "defaults.labels")
     if rule is not None:
         labels += _render_all(rule.labels, context, f"rule {rule.name!r}.labels")
-    if mapping.defaults.include_tags:
-        labels += submission.tags
+    labels += values.tag_labels(submission.tags, mapping.defaults)
     return _unique(sanitise_label(label) for label in labels)
 
 
@@ -113,26 +116,40 @@ def _components(
 
 
 def _fields(
-    mapping: Mapping, rule: Rule | None, context: dict[str, Any]
-) -> dict[str, Any]:
-    fields = _render_fields(mapping.defaults.fields, context, "defaults.fields")
+    mapping: Mapping, rule: Rule | None, context: dict[str, Any], flavour: Flavour
+) -> tuple[dict[str, Any], set[str]]:
+    """Field values by name (unmappable ones left out) and the Jira-owned names."""
+    entries: dict[str, tuple[FieldEntry, str]] = {
+        name: (entry, "defaults.fields")
+        for name, entry in mapping.defaults.fields.items()
+    }
     if rule is not None:
         where = f"rule {rule.name!r}.fields"
-        fields |= _render_fields(rule.fields, context, where)
-    return {name: value for name, value in fields.items() if value != ""}
+        entries |= {name: (entry, where) for name, entry in rule.fields.items()}
+
+    fields: dict[str, Any] = {}
+    owned: set[str] = set()
+    for name, (entry, where) in entries.items():
+        value = _field_value(entry, context, f"{where}.{name}", mapping, flavour)
+        if value is not None:
+            fields[name] = value
+        if isinstance(entry, FieldSpec) and entry.owner == "jira":
+            owned.add(name)
+    return fields, owned
 
 
-def _render_fields(
-    fields: AbcMapping[str, FieldValue], context: dict[str, Any], where: str
-) -> dict[str, Any]:
-    return {
-        name: (
-            clean_text(value.render(context, f"{where}.{name}")).strip()
-            if isinstance(value, Template)
-            else value
-        )
-        for name, value in fields.items()
-    }
+def _field_value(
+    entry: FieldEntry,
+    context: dict[str, Any],
+    where: str,
+    mapping: Mapping,
+    flavour: Flavour,
+) -> Any | None:
+    if isinstance(entry, FieldSpec):
+        return values.spec_value(entry, context, where, mapping, flavour)
+    if isinstance(entry, Template):
+        return values.rendered_value(entry.render(context, where))
+    return entry
 
 
 def _render_all(

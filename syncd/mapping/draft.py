@@ -15,7 +15,13 @@ class IssueDraft:
 
     ``description`` is an ADF document (dict) for Cloud and a wiki-markup
     string for Data Center. ``custom_fields`` are keyed by field *name*; the
-    Jira client resolves names to ``customfield_NNNNN`` ids.
+    Jira client resolves names to ``customfield_NNNNN`` ids. A field the
+    mapping could not fill is absent, never ``None``: Jira keeps its value.
+
+    ``create_only`` names the fields owned by Jira once the issue exists
+    (``owner: jira``): keys of ``custom_fields`` and built-in field ids
+    (``priority``, ``labels``, ...). They are written on create and never
+    updated; ``JiraClient.create_only_ids`` turns them into field ids.
     """
 
     flavour: Flavour
@@ -27,3 +33,4 @@ class IssueDraft:
     labels: tuple[str, ...] = ()
     components: tuple[str, ...] = ()
     custom_fields: Mapping[str, Any] = field(default_factory=dict)
+    create_only: frozenset[str] = frozenset()

@@ -10,6 +10,7 @@ reported the same way, at its rule and field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,26 @@ from syncd.mapping.models import Mapping
 
 def load_mapping(path: Path) -> Mapping:
     """Read and check a mapping file; raise ConfigError naming file and line."""
+    return read_mapping(path).mapping
+
+
+@dataclass(frozen=True)
+class MappingFile:
+    """A validated mapping with the YAML it came from, to point into it."""
+
+    path: Path
+    mapping: Mapping
+    document: Any
+
+    def where(self, *loc: str | int) -> str:
+        """``file:line:column: key.path`` of a key, as errors name it."""
+        keys, line, column = _locate(self.document, loc)
+        path = _key_path(keys, self.document) or "(top)"
+        return f"{self.path}:{line}:{column}: {path}"
+
+
+def read_mapping(path: Path) -> MappingFile:
+    """``load_mapping``, keeping the YAML document for later messages."""
     try:
         source = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -38,10 +59,11 @@ def load_mapping(path: Path) -> Mapping:
         raise ConfigError(f"{path}:1:1: a mapping file must be a YAML mapping")
 
     try:
-        return Mapping.model_validate(_plain(document))
+        mapping = Mapping.model_validate(_plain(document))
     except ValidationError as exc:
         lines = [_error_line(path, document, error) for error in exc.errors()]
         raise ConfigError("invalid mapping file:\n" + "\n".join(lines)) from None
+    return MappingFile(path, mapping, document)
 
 
 def _yaml_message(path: Path, exc: MarkedYAMLError) -> str:
@@ -60,8 +82,22 @@ def _plain(node: Any) -> Any:
     return node
 
 
+# Union tags pydantic puts in error locations; they are not keys of the file.
+_UNION_TAGS = frozenset(
+    {
+        "field object",
+        "field value",
+        "field section",
+        "facts section",
+        "text section",
+        "heading section",
+    }
+)
+
+
 def _error_line(path: Path, document: Any, error: Any) -> str:
-    keys, line, column = _locate(document, error["loc"])
+    loc = [part for part in error["loc"] if part not in _UNION_TAGS]
+    keys, line, column = _locate(document, loc)
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "missing":
         message = f"missing key {keys[-1]!r}" if keys else message

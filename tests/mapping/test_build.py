@@ -78,22 +78,35 @@ def test_cloud_draft_is_a_valid_adf_document(
     ]
 
 
-def test_rule_overrides_project_type_components_and_adds_labels(
+def test_rule_overrides_project_type_and_merges_fields(
     make_submission: MakeSubmission, multi_mapping: Mapping
 ) -> None:
-    submission = make_submission(program_handle="northwind-webshop")
+    submission = make_submission(program_handle="kestrel-web")
 
     draft = build_draft(submission, multi_mapping, Flavour.CLOUD, TABLES)
 
     assert (draft.project, draft.issue_type) == ("APPSEC", "Vulnerability")
-    assert draft.components == ("Web shop",)
+    assert draft.custom_fields == {
+        "Affected Asset": "support.northwind.example",
+        "Severity": "High",
+    }
+
+
+def test_rule_replaces_the_default_components(
+    make_submission: MakeSubmission, multi_mapping: Mapping
+) -> None:
+    submission = make_submission(program_handle="kestrel-api")
+
+    draft = build_draft(submission, multi_mapping, Flavour.CLOUD, TABLES)
+
+    assert (draft.project, draft.components) == ("SEC", ("API",))
 
 
 def test_mobile_rule_routes_by_asset(
     make_submission: MakeSubmission, multi_mapping: Mapping
 ) -> None:
     draft = build_draft(
-        make_submission(asset="northwind-shop.apk"),
+        make_submission(asset="eu1.m.kestrelworks.example"),
         multi_mapping,
         Flavour.CLOUD,
         TABLES,

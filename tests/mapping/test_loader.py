@@ -40,7 +40,12 @@ def test_shipped_mappings_load() -> None:
 
     assert default.defaults.project == "SEC"
     assert default.defaults.priority[Severity.EXCEPTIONAL] == "Highest"
-    assert [rule.name for rule in multi.rules] == ["mobile", "webshop", "api-critical"]
+    assert [rule.name for rule in multi.rules] == [
+        "mobile",
+        "webshop",
+        "api-critical",
+        "api",
+    ]
 
 
 def test_a_scalar_match_value_is_a_one_item_list(write_mapping: WriteMapping) -> None:

@@ -1,0 +1,1 @@
+"""Command implementations the CLI calls, one module per command group."""
