@@ -3,6 +3,12 @@
 The first SIGTERM or SIGINT sets an event: the cycle finishes the
 submissions in hand, records its cursor and the loop returns. A second
 signal exits at once.
+
+Between cycles the loop waits on a ``TriggerQueue`` when webhooks feed one:
+each queued item is synced at once (``ItemSyncer``), and the poll cycle
+stays the reconciliation. An optional ``LoopObserver`` hears of every cycle
+and item and is ticked every ``WAIT_SLICE_SECONDS`` while the loop waits
+(metrics, readiness probes, the systemd watchdog).
 """
 
 from __future__ import annotations
@@ -10,16 +16,22 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from types import FrameType
+from typing import Protocol
 
 import structlog
 
-from syncd.engine import Engine
+from syncd.engine import CycleReport, Engine, Outcome, SubmissionSource
 from syncd.errors import SyncdError
+from syncd.intigriti.models import SubmissionSummary
+from syncd.ops.triggers import SyncRequest, TriggerQueue
+from syncd.state import State
 
 log = structlog.get_logger("syncd.worker")
 
 EXIT_ON_SECOND_SIGNAL = 130
+WAIT_SLICE_SECONDS = 0.5
 
 
 def install_stop_handlers(stop: threading.Event) -> None:
@@ -36,26 +48,131 @@ def install_stop_handlers(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handle)
 
 
+class LoopObserver(Protocol):
+    """What the loop tells the operations layer."""
+
+    def cycle_finished(self, report: CycleReport) -> None: ...
+
+    def failed(self, source: str, kind: str) -> None: ...
+
+    def item_synced(self, outcome: Outcome) -> None: ...
+
+    def tick(self) -> None: ...
+
+
+class ItemSyncer:
+    """Syncs one webhook-named item now, outside the cycle.
+
+    An Intigriti request names a submission code; a Jira request an issue
+    id, resolved through the reverse link (an issue syncd did not create is
+    ignored). The cursor is not touched: the next cycle sees the submission
+    as unchanged.
+    """
+
+    def __init__(self, engine: Engine, source: SubmissionSource, state: State) -> None:
+        self._engine = engine
+        self._source = source
+        self._state = state
+
+    def __call__(self, request: SyncRequest) -> Outcome | None:
+        code = request.key
+        if request.source == "jira":
+            found = self._state.code_for_issue(request.key)
+            if found is None:
+                log.info("worker.item_unlinked", issue_id=request.key)
+                return None
+            code = found
+        # TODO(#8): the engine re-reads the submission; an Engine.sync_code(code)
+        # would save that read, and Jira-side changes need the two-way engine.
+        submission = self._source.get_submission(code)
+        summary = SubmissionSummary(
+            code=submission.code,
+            program_id=submission.program_id,
+            last_updated_at=submission.last_updated_at,
+        )
+        return self._engine.sync_submission(summary)
+
+
 def run_forever(
     engine: Engine,
     *,
     interval_seconds: float,
     stop: threading.Event,
     max_cycles: int | None = None,
+    triggers: TriggerQueue | None = None,
+    sync_item: ItemSyncer | None = None,
+    observer: LoopObserver | None = None,
 ) -> int:
     """Run cycles until asked to stop; return how many ran."""
     cycles = 0
     log.info("worker.started", interval_seconds=interval_seconds)
     while not stop.is_set():
         try:
-            engine.run_cycle(stop=stop)
+            report = engine.run_cycle(stop=stop)
         except SyncdError as exc:
             log.error("worker.cycle_failed", error=type(exc).__name__, reason=str(exc))
-        except Exception:  # the top of the loop: log it, keep the daemon alive
+            if observer is not None:
+                observer.failed("worker", type(exc).__name__)
+        except Exception as exc:  # the top of the loop: log it, keep the daemon alive
             log.exception("worker.cycle_crashed")
+            if observer is not None:
+                observer.failed("worker", type(exc).__name__)
+        else:
+            if observer is not None:
+                observer.cycle_finished(report)
         cycles += 1
         if max_cycles is not None and cycles >= max_cycles:
             break
-        stop.wait(interval_seconds)
+        _wait(interval_seconds, stop, triggers, sync_item, observer)
     log.info("worker.stopped", cycles=cycles, signalled=stop.is_set())
     return cycles
+
+
+def _wait(
+    seconds: float,
+    stop: threading.Event,
+    triggers: TriggerQueue | None,
+    sync_item: ItemSyncer | None,
+    observer: LoopObserver | None,
+) -> None:
+    """Until the next cycle: tick the observer, sync what webhooks ask for."""
+    if triggers is None and observer is None:
+        stop.wait(seconds)
+        return
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if observer is not None:
+            observer.tick()
+        # Short slices: a signal handler only sets ``stop``, it cannot notify.
+        pause = min(left, WAIT_SLICE_SECONDS)
+        if triggers is None:
+            stop.wait(pause)
+            continue
+        if not triggers.wait(pause):
+            continue
+        for request in triggers.drain():
+            if stop.is_set():
+                return  # what is left is picked up by the next run's poll
+            _sync_one(request, sync_item, observer)
+
+
+def _sync_one(
+    request: SyncRequest, sync_item: ItemSyncer | None, observer: LoopObserver | None
+) -> None:
+    if sync_item is None:
+        return
+    with structlog.contextvars.bound_contextvars(trigger=request.source):
+        try:
+            outcome = sync_item(request)
+        except SyncdError as exc:
+            log.warning("worker.item_failed", error=type(exc).__name__)
+            if observer is not None:
+                observer.failed("webhook", type(exc).__name__)
+            return
+        except Exception as exc:  # one item must not stop the daemon
+            log.exception("worker.item_crashed")
+            if observer is not None:
+                observer.failed("webhook", type(exc).__name__)
+            return
+    if outcome is not None and observer is not None:
+        observer.item_synced(outcome)
