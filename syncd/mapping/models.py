@@ -188,6 +188,12 @@ class FieldSpec(Model):
     ``map`` a ``ValueMap``; ``literal`` any value, sent as written.
     """
 
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        json_schema_extra={"oneOf": [{"required": [k]} for k in SPEC_SOURCES]},
+    )
+
     text: Template | None = None
     number: Template | None = None
     date: Template | None = None
