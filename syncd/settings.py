@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any, Literal
 
@@ -99,6 +100,25 @@ class SyncSettings(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=64)
 
 
+class AttachmentSettings(BaseModel):
+    """Report attachments copied to Jira, and the file hosts syncd may fetch.
+
+    Links in reports are fetched without the Intigriti token, only from
+    ``allowed_hosts`` (exact names, or ``*.example.net`` for any subdomain),
+    and never from private, loopback, link-local or reserved addresses unless
+    an ``allowed_networks`` entry (CIDR) names them.
+    """
+
+    enabled: bool = True
+    max_bytes: int = Field(default=10 * 1024 * 1024, gt=0)
+    """Larger files are linked in a comment; Jira's own limit wins when lower."""
+    allowed_hosts: tuple[str, ...] = ("*.intigriti.com",)
+    allowed_schemes: tuple[Literal["https", "http"], ...] = ("https",)
+    allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    max_redirects: int = Field(default=3, ge=0, le=10)
+    timeout_seconds: float = Field(default=60.0, gt=0)
+
+
 class HttpSettings(BaseModel):
     """The operations server: health, readiness, metrics and webhooks."""
 
@@ -137,6 +157,7 @@ class Settings(BaseSettings):
     sync: SyncSettings = SyncSettings()
     http: HttpSettings = HttpSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    attachments: AttachmentSettings = AttachmentSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["auto", "json", "console"] = "auto"
 

@@ -124,8 +124,19 @@ class Transport:
 
     def send(self, call: Call) -> httpx.Response:
         """The 2xx response to ``call``, or the error of its last attempt."""
+        return self._retrying(call)(self._send_authorised, call, False)
+
+    def open_stream(self, call: Call) -> httpx.Response:
+        """Like ``send``, but the 2xx response's body is left unread.
+
+        The caller iterates the body and closes the response; only opening it
+        is retried (a body cut short is the caller's ``TransportError``).
+        """
+        return self._retrying(call)(self._send_authorised, call, True)
+
+    def _retrying(self, call: Call) -> Retrying:
         policy = self._policy
-        retrying = Retrying(
+        return Retrying(
             stop=stop_after_attempt(policy.max_attempts)
             | stop_before_delay(policy.budget_seconds),
             wait=self._wait,
@@ -134,7 +145,6 @@ class Transport:
             before_sleep=lambda state: self._note_retry(state, call),
             reraise=True,
         )
-        return retrying(self._send_authorised, call)
 
     def _retryable(self, exc: BaseException, call: Call) -> bool:
         # A 429 or a refused connection means the request was not processed,
@@ -162,10 +172,11 @@ class Transport:
             error=type(exc).__name__,
         )
 
-    def _send_authorised(self, call: Call) -> httpx.Response:
+    def _send_authorised(self, call: Call, stream: bool) -> httpx.Response:
         token = self._tokens.access_token()
-        response = self._send(call, token)
+        response = self._send(call, token, stream)
         if response.status_code == 401:
+            response.close()
             # Tokens expire or are invalidated early (API.md section 1.1): renew
             # once, shared with every worker, and try the request once more.
             _log().info(
@@ -174,9 +185,12 @@ class Transport:
                 submission=call.submission,
             )
             token = self._tokens.refresh(rejected=token)
-            response = self._send(call, token)
+            response = self._send(call, token, stream)
         if response.is_success:
             return response
+        if stream:
+            response.read()
+            response.close()
         _log().warning(
             "intigriti.request_failed",
             operation=call.operation,
@@ -185,16 +199,16 @@ class Transport:
         )
         raise error_for(response, call)
 
-    def _send(self, call: Call, token: str) -> httpx.Response:
+    def _send(self, call: Call, token: str, stream: bool) -> httpx.Response:
+        request = self._http.build_request(
+            call.method,
+            call.url,
+            params=call.params,
+            json=call.json,
+            headers={**HEADERS, "Authorization": f"Bearer {token}"},
+        )
         try:
-            return self._http.request(
-                call.method,
-                call.url,
-                params=call.params,
-                json=call.json,
-                headers={**HEADERS, "Authorization": f"Bearer {token}"},
-                follow_redirects=False,
-            )
+            return self._http.send(request, stream=stream, follow_redirects=False)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise ConnectionFailedError(
                 f"Intigriti {call.operation}: no connection ({type(exc).__name__})"
