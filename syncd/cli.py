@@ -10,12 +10,14 @@ import json
 import os
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from syncd.errors import ConfigError
+from syncd.intigriti.enums import SubmissionStatus
 from syncd.logs import configure_logging
 from syncd.settings import Settings, load_settings
 
@@ -111,6 +113,59 @@ def sync(env_file: Path | None, once: bool, full: bool, as_json: bool) -> None:
         for name, value in report.as_dict().items():
             click.echo(f"{name:>12}: {value}")
     if report.failures():
+        raise SystemExit(1)
+
+
+@main.command()
+@env_file_option
+@click.option("--program", "programs", multiple=True, help="Program id or handle.")
+@click.option("--since", type=click.DateTime(), help="Created at or after (UTC).")
+@click.option("--until", type=click.DateTime(), help="Created before (UTC).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([status.value for status in SubmissionStatus]),
+)
+@click.option("--skip-closed", is_flag=True, help="Leave closed/archived out.")
+@click.option("--dry-run", is_flag=True, help="Print what would be written.")
+@click.option("--concurrency", type=click.IntRange(1, 256), default=None)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def backfill(
+    env_file: Path | None,
+    programs: tuple[str, ...],
+    since: datetime | None,
+    until: datetime | None,
+    statuses: tuple[str, ...],
+    skip_closed: bool,
+    dry_run: bool,
+    concurrency: int | None,
+    as_json: bool,
+) -> None:
+    """Import historical submissions; resumable, and safe to run again."""
+    from syncd.backfill import Filters, render_text, report_json, run_backfill
+    from syncd.worker import install_stop_handlers
+
+    settings = _settings(env_file)
+    filters = Filters(
+        programs=programs,
+        since=None if since is None else since.replace(tzinfo=UTC),
+        until=None if until is None else until.replace(tzinfo=UTC),
+        statuses=frozenset(SubmissionStatus(status) for status in statuses),
+        skip_closed=skip_closed or settings.backfill.skip_closed,
+    )
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    report = run_backfill(
+        settings,
+        filters,
+        dry_run=dry_run,
+        concurrency=concurrency,
+        stop=stop,
+        echo=click.echo,
+    )
+    click.echo(report_json(report) if as_json else render_text(report))
+    if report.failed():
         raise SystemExit(1)
 
 

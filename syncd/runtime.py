@@ -21,6 +21,7 @@ from syncd.intigriti.tokens import TokenProvider
 from syncd.jira.client import JiraClient
 from syncd.mapping.loader import load_mapping
 from syncd.mapping.models import Mapping
+from syncd.ratelimit import install_limiters
 from syncd.settings import Settings
 from syncd.state import State, connect_redis
 
@@ -59,6 +60,16 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
         stack.callback(intigriti.close)
         jira = JiraClient.connect(settings.jira)
         stack.callback(jira.close)
+        install_limiters(
+            settings.limits,
+            client,
+            prefix,
+            intigriti=intigriti,
+            intigriti_url=settings.intigriti.api_url,
+            jira=jira,
+            jira_url=settings.jira.url,
+            pool_size=max(settings.sync.concurrency, settings.backfill.concurrency),
+        )
         state = State(client, prefix)
 
         engine = Engine(
@@ -69,6 +80,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             tables=settings.intigriti.enums,
             overlap_seconds=settings.sync.overlap_seconds,
             concurrency=settings.sync.concurrency,
+            claim_ttl_seconds=settings.sync.claim_ttl_seconds,
         )
         log.info(
             "runtime.ready",

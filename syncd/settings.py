@@ -98,6 +98,8 @@ class SyncSettings(BaseModel):
     poll_interval_seconds: float = Field(default=60.0, gt=0)
     overlap_seconds: int = Field(default=300, ge=0)
     concurrency: int = Field(default=8, ge=1, le=64)
+    claim_ttl_seconds: int = Field(default=300, ge=1)
+    """How long a create claim outlives a process killed while creating."""
 
 
 class AttachmentSettings(BaseModel):
@@ -117,6 +119,28 @@ class AttachmentSettings(BaseModel):
     allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()
     max_redirects: int = Field(default=3, ge=0, le=10)
     timeout_seconds: float = Field(default=60.0, gt=0)
+
+
+class LimitSettings(BaseModel):
+    """Request rates shared through Redis by every syncd process; None is no cap.
+
+    A ``Retry-After`` from either service pauses every process sharing the
+    limiter, whether or not a rate is set.
+    """
+
+    jira_requests_per_second: float | None = Field(default=None, gt=0)
+    intigriti_requests_per_second: float | None = Field(default=None, gt=0)
+    burst: int = Field(default=1, ge=1)
+    """Requests that may go at once after an idle spell."""
+
+
+class BackfillSettings(BaseModel):
+    """`syncd backfill`: importing the history."""
+
+    concurrency: int = Field(default=32, ge=1, le=256)
+    skip_closed: bool = False
+    """Leave closed and archived submissions out instead of importing them."""
+    progress_ttl_days: int = Field(default=30, ge=1)
 
 
 class HttpSettings(BaseModel):
@@ -156,6 +180,8 @@ class Settings(BaseSettings):
     redis: RedisSettings = RedisSettings()
     sync: SyncSettings = SyncSettings()
     http: HttpSettings = HttpSettings()
+    limits: LimitSettings = LimitSettings()
+    backfill: BackfillSettings = BackfillSettings()
     webhooks: WebhookSettings = WebhookSettings()
     attachments: AttachmentSettings = AttachmentSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import ijson  # type: ignore[import-untyped]  # ships no type hints
 
-from syncd.errors import ConfigError
+from syncd.errors import ConfigError, ServiceUnavailable
 from syncd.intigriti.enums import CloseReason, StatusTrigger
 from syncd.intigriti.errors import MalformedResponseError
 from syncd.intigriti.models import Program, Submission, SubmissionEvent
@@ -115,6 +116,36 @@ class IntigritiClient:
         if updated_since is None:
             return summaries
         return [item for item in summaries if item.last_updated_at >= updated_since]
+
+    def iter_submission_items(self, program_id: str | None = None) -> Iterator[Any]:
+        """Every item of the submission list, raw, parsed as it arrives.
+
+        The list is one bare JSON array, without paging; reading it item by
+        item keeps memory flat however many submissions a company has.
+        """
+        if self._version == "v1.2":
+            yield from self._v1_items(program_id)
+            return
+        path = "submissions"
+        if program_id is not None:
+            path = f"programs/{quote(program_id, safe='')}/submissions"
+        # GET /submissions or /programs/{id}/submissions, see SWAGGER.
+        call = Call("list_submissions", "GET", self._url(path))
+        response = self._transport.open_stream(call)
+        try:
+            yield from _array_items(response.iter_bytes())
+        except ijson.JSONError:
+            raise MalformedResponseError(
+                "Intigriti answered a list call with a malformed array",
+                None,
+                "<body>",
+            ) from None
+        except httpx.TransportError as exc:
+            raise ServiceUnavailable(
+                f"Intigriti list_submissions: {type(exc).__name__}"
+            ) from None
+        finally:
+            response.close()
 
     def get_submission(self, code: str) -> Submission:
         """One submission in full; v2.x gets program handle and name added."""
@@ -280,6 +311,18 @@ class IntigritiClient:
             with self._programs_lock:
                 known = self._programs.get(program_id)
         return known
+
+
+def _array_items(chunks: Iterable[bytes]) -> Iterator[Any]:
+    """The items of a top-level JSON array, one at a time (ijson's push parser)."""
+    found: list[Any] = ijson.sendable_list()
+    parser = ijson.items_coro(found, "item", use_float=True)
+    for chunk in chunks:
+        parser.send(chunk)
+        yield from found
+        del found[:]
+    parser.close()
+    yield from found
 
 
 def _v1_program_ids(item: Any) -> set[str]:
