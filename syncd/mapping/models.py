@@ -40,6 +40,7 @@ from pydantic import (
 )
 
 from syncd.intigriti.enums import Severity
+from syncd.mapping.status import StatusMapping
 from syncd.mapping.templates import Template, normalise_cwe
 
 ProjectKey = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]{0,254}$")]
@@ -324,6 +325,8 @@ class Mapping(Model):
     identity: dict[Name, Name | Account] = {}
     """Intigriti user name (case-insensitive) -> Jira account: a string is
     used for both flavours, an ``Account`` names each."""
+    status: StatusMapping | None = None
+    """Status and comment sync (issue 5); none syncs no status."""
 
     @field_validator("rules")
     @classmethod
