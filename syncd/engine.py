@@ -30,6 +30,7 @@ from syncd.mapping.build import build_draft, submission_label
 from syncd.mapping.draft import IssueDraft
 from syncd.mapping.models import Mapping
 from syncd.state import State, digest
+from syncd.status_sync import IssueResult, StatusSync
 
 log = structlog.get_logger("syncd.engine")
 
@@ -92,6 +93,8 @@ class CycleReport:
     created: list[tuple[str, str]] = field(default_factory=list)
     cursor: int | None = None
     seconds: float = 0.0
+    jira: Counter[IssueResult] = field(default_factory=Counter)
+    """Jira issues handled by the status poll, when status sync is on."""
 
     def count(self, outcome: Outcome) -> int:
         return self.outcomes[outcome]
@@ -104,6 +107,7 @@ class CycleReport:
         return {
             **{outcome.value: self.outcomes[outcome] for outcome in Outcome},
             "cursor": self.cursor,
+            **{f"jira_{result.value}": n for result, n in self.jira.items()},
             "seconds": round(self.seconds, 3),
         }
 
@@ -126,6 +130,7 @@ class Engine:
         overlap_seconds: int = 300,
         concurrency: int = 8,
         claim_ttl_seconds: int = 300,
+        status: StatusSync | None = None,
     ) -> None:
         self._source = source
         self._tracker = tracker
@@ -135,6 +140,7 @@ class Engine:
         self._overlap = timedelta(seconds=overlap_seconds)
         self._concurrency = concurrency
         self._claim_ttl = claim_ttl_seconds
+        self._status = status
 
     def run_cycle(
         self, *, full: bool = False, stop: threading.Event | None = None
@@ -178,6 +184,8 @@ class Engine:
             and (ref := self._state.link(summary.code)) is not None
         ]
         report.cursor = self._advance_cursor(summaries, outcomes)
+        if self._status is not None and not stop.is_set():
+            report.jira = self._status.poll_jira(stop)
         report.seconds = time.monotonic() - started
         log.info("sync.cycle_finished", full=full, **report.as_dict())
         return report
@@ -231,6 +239,13 @@ class Engine:
                 log.info("sync.submission_synced", outcome=outcome.value)
             return outcome
 
+    def sync_issue(self, issue_id: str, actor: str | None = None) -> IssueResult:
+        """Carry one Jira issue's change to Intigriti (webhook receivers call
+        this with the event's ``user`` account); ignored without status sync."""
+        if self._status is None:
+            return IssueResult.IGNORED
+        return self._status.sync_issue(issue_id, actor)
+
     def _sync(self, code: str) -> Outcome:
         submission = self._source.get_submission(code)
         draft = build_draft(
@@ -246,6 +261,11 @@ class Engine:
                 return Outcome.DEFERRED
             link, created = attempt
 
+        # Status first: a field may only be editable in the new status.
+        moved = 0
+        if self._status is not None:
+            moved = self._status.sync_submission(submission, link)
+
         written = self._state.fingerprints(code)
         changed = {
             name: value
@@ -255,6 +275,8 @@ class Engine:
         if changed:
             self._tracker.update_issue(link.id, changed)
         extras = self._write_extras(submission, link, written)
+        if self._status is not None:
+            moved += self._status.push_messages(code, link)
 
         fingerprints = {name: digest(value) for name, value in changed.items()}
         fingerprints.update(extras)
@@ -263,7 +285,7 @@ class Engine:
         )
         if created:
             return Outcome.CREATED
-        return Outcome.UPDATED if changed or extras else Outcome.UNCHANGED
+        return Outcome.UPDATED if changed or extras or moved else Outcome.UNCHANGED
 
     def _create(
         self, submission: Submission, draft: IssueDraft, fields: dict[str, Any]

@@ -24,6 +24,7 @@ from syncd.mapping.models import Mapping
 from syncd.ratelimit import install_limiters
 from syncd.settings import Settings
 from syncd.state import State, connect_redis
+from syncd.status_sync import StatusSync, mapping_projects
 
 log = structlog.get_logger("syncd.runtime")
 
@@ -71,6 +72,17 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             pool_size=max(settings.sync.concurrency, settings.backfill.concurrency),
         )
         state = State(client, prefix)
+        status = None
+        if mapping.status is not None:
+            status = StatusSync(
+                source=intigriti,
+                tracker=jira,
+                mapping=mapping.status,
+                state=state,
+                tables=settings.intigriti.enums,
+                projects=mapping_projects(mapping),
+                overlap_seconds=settings.sync.overlap_seconds,
+            )
 
         engine = Engine(
             source=intigriti,
@@ -81,6 +93,7 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             overlap_seconds=settings.sync.overlap_seconds,
             concurrency=settings.sync.concurrency,
             claim_ttl_seconds=settings.sync.claim_ttl_seconds,
+            status=status,
         )
         log.info(
             "runtime.ready",

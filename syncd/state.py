@@ -10,6 +10,11 @@ Keys (all under the configured prefix ``P``)::
     P:claim:<code>         string owner token, with a TTL, while creating
     P:creating:<code>      string set before a create, removed with the link
     P:quarantine           hash   code -> JSON {updated_at, reason, error, at}
+    P:status:<code>        hash   intigriti, jira: both sides' status when they
+                                  last agreed or syncd last wrote (the baseline)
+    P:carried:<code>       set    ids of messages/comments already carried over,
+                                  and digests of text syncd posted (echoes)
+    P:issue_seen:<id>      string Jira ``updated`` of the issue version handled
 
 Writes are idempotent: replaying a window of submissions rewrites the same
 values. Only ids, codes, keys and digests are stored here, never report text.
@@ -201,3 +206,35 @@ class State:
                 )
             )
         return records
+
+    # Status and comment sync: the baseline each side is compared with.
+
+    def status_baseline(self, code: str) -> tuple[str, str] | None:
+        """Both sides' status when syncd last saw them agree or wrote one."""
+        found: dict[str, str] = self._redis.hgetall(self._key("status", code))  # type: ignore[assignment]
+        if not found:
+            return None
+        return found["intigriti"], found["jira"]
+
+    def record_status(self, code: str, intigriti: str, jira: str) -> None:
+        self._redis.hset(
+            self._key("status", code), mapping={"intigriti": intigriti, "jira": jira}
+        )
+
+    def carried(self, code: str, item: str) -> bool:
+        """Whether a message, comment or echo digest is already recorded."""
+        return bool(self._redis.sismember(self._key("carried", code), item))
+
+    def record_carried(self, code: str, item: str) -> None:
+        self._redis.sadd(self._key("carried", code), item)
+
+    def issue_seen(self, issue_id: str) -> str | None:
+        value: str | None = self._redis.get(self._key("issue_seen", issue_id))  # type: ignore[assignment]
+        return value
+
+    def record_issue_seen(self, issue_id: str, updated: str) -> None:
+        self._redis.set(self._key("issue_seen", issue_id), updated)
+
+    def linked_at(self, code: str) -> int | None:
+        value: str | None = self._redis.hget(self._key("link", code), "linked_at")  # type: ignore[assignment]
+        return None if value is None else int(value)

@@ -29,6 +29,16 @@ WRITES = {"POST", "PUT", "DELETE"}
 
 
 @pytest.fixture
+def settings(simulators: Simulators, redis_url: str, tmp_path: Path) -> Settings:
+    """The default mapping without its ``status:`` section: these tests count
+    the writes of field sync alone (status sync: tests/test_status_sync.py)."""
+    text = (MAPPING_DIR / "default.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "fields-only.yaml"
+    path.write_text(text.split("\nstatus:", 1)[0] + "\n", encoding="utf-8")
+    return settings_from_env(simulators.settings_env(redis_url, path))
+
+
+@pytest.fixture
 def runtime(settings: Settings) -> Iterator[Runtime]:
     with open_runtime(settings) as opened:
         yield opened
