@@ -1,0 +1,216 @@
+"""`syncd backfill` against both simulators and a real Redis."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+
+from syncd.backfill import Filters, run_backfill
+from syncd.intigriti.enums import SubmissionStatus
+from syncd.ratelimit import SharedLimiter
+from syncd.sim.intigriti.faults import FaultSettings
+from syncd.sim.runner import write_env_file
+from tests.conftest import MAPPING_DIR
+
+SYNCD = Path(sys.executable).with_name("syncd")
+
+
+def _run(settings, **filters):
+    dry_run = filters.pop("dry_run", False)
+    lines: list[str] = []
+    report = run_backfill(
+        settings,
+        Filters(**filters),
+        dry_run=dry_run,
+        concurrency=4,
+        stop=threading.Event(),
+        echo=lines.append,
+    )
+    return report, lines
+
+
+def _visible(simulators):
+    return simulators.intigriti.submissions()
+
+
+def _created(simulators) -> Counter[str]:
+    return Counter(
+        entry["path"]
+        for entry in simulators.jira.requests()
+        if entry["method"] == "POST" and str(entry["path"]).endswith("/issue")
+    )
+
+
+def test_backfill_creates_one_issue_per_submission_then_nothing(settings, simulators):
+    expected = len(_visible(simulators))
+
+    first, _ = _run(settings)
+    second, _ = _run(settings)
+
+    assert first.as_dict()["created"] == expected
+    assert first.failed() == 0
+    assert second.as_dict()["created"] == 0
+    assert second.as_dict()["unchanged"] == expected
+    assert second.resumed == expected
+    assert sum(_created(simulators).values()) == expected
+
+
+def test_dry_run_writes_nothing_on_either_side(settings, simulators):
+    expected = len(_visible(simulators))
+    simulators.jira.clear_requests()
+    simulators.intigriti.clear_requests()
+
+    report, lines = _run(settings, dry_run=True)
+
+    assert report.as_dict()["created"] == expected
+    assert len([line for line in lines if line.startswith("would create")]) == (
+        expected
+    )
+    assert simulators.jira_writes() == 0
+    assert [
+        e
+        for e in simulators.intigriti.requests()
+        if e["method"] in {"PUT", "POST"} and not str(e["path"]).startswith("/connect")
+    ] == []
+
+
+def test_program_filter_by_id_and_by_handle_selects_the_same(settings, simulators):
+    program = simulators.intigriti.programs()[0]
+    expected = {s.code for s in _visible(simulators) if s.program_id == program.id}
+
+    by_handle, _ = _run(settings, programs=(program.handle,), dry_run=True)
+    by_id, _ = _run(settings, programs=(program.id,), dry_run=True)
+
+    assert by_handle.total() == len(expected)
+    assert by_id.total() == len(expected)
+
+
+def test_since_until_and_status_filters(settings, simulators):
+    subs = sorted(_visible(simulators), key=lambda s: s.created_at)
+    middle = subs[len(subs) // 2].created_at
+    from datetime import UTC, datetime
+
+    moment = datetime.fromtimestamp(middle, tz=UTC)
+    status = SubmissionStatus(subs[0].status)
+
+    since, _ = _run(settings, since=moment, dry_run=True)
+    until, _ = _run(settings, until=moment, dry_run=True)
+    only, _ = _run(settings, statuses=frozenset({status}), dry_run=True)
+
+    assert since.total() == sum(1 for s in subs if s.created_at >= middle)
+    assert until.total() == sum(1 for s in subs if s.created_at < middle)
+    assert only.total() == sum(1 for s in subs if s.status == status)
+
+
+def test_skip_closed_leaves_closed_and_archived_out(settings, simulators):
+    closed = sum(1 for s in _visible(simulators) if s.status in {"closed", "archived"})
+
+    report, _ = _run(settings, skip_closed=True)
+
+    assert report.as_dict()["skipped"] == closed
+    assert report.as_dict()["created"] == len(_visible(simulators)) - closed
+
+
+def test_limiter_is_shared_by_two_clients(redis_url):
+    first = redis.Redis.from_url(redis_url)
+    second = redis.Redis.from_url(redis_url)
+    limiters = [SharedLimiter(c, "t", "svc", per_second=20) for c in (first, second)]
+    stamps: list[float] = []
+
+    def worker(limiter: SharedLimiter) -> None:
+        for _ in range(15):
+            limiter.acquire()
+            stamps.append(time.monotonic())
+
+    threads = [threading.Thread(target=worker, args=(lim,)) for lim in limiters * 2]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    rate = (len(stamps) - 1) / (max(stamps) - min(stamps))
+    assert 17 <= rate <= 21
+
+
+def test_pause_holds_every_limiter_sharing_the_name(redis_url):
+    client = redis.Redis.from_url(redis_url)
+    one = SharedLimiter(client, "t", "svc", per_second=None)
+    other = SharedLimiter(redis.Redis.from_url(redis_url), "t", "svc", None)
+
+    one.pause(1.0)
+    started = time.monotonic()
+    other.acquire()
+
+    assert 0.9 <= time.monotonic() - started <= 1.3
+
+
+@pytest.mark.parametrize("form", ["seconds", "http-date"])
+def test_intigriti_retry_after_pauses_all_workers(settings, simulators, form):
+    simulators.intigriti.set_faults(
+        FaultSettings(
+            throttle_rate=1.0,
+            retry_after=2,
+            retry_after_form=form,
+            path="/submissions/",
+        )
+    )
+    timer = threading.Timer(0.5, simulators.intigriti.clear_faults)
+    timer.start()
+    started = time.monotonic()
+
+    report, _ = _run(settings)
+
+    timer.join()
+    assert report.failed() == 0
+    assert time.monotonic() - started >= 1.0
+    throttled = [e for e in simulators.intigriti.requests() if e["status"] == 429]
+    # Every worker waited for the one pause: far fewer 429s than workers x tries.
+    assert 1 <= len(throttled) <= 8
+
+
+@pytest.mark.slow
+def test_resume_after_kill_creates_exactly_one_issue_each(
+    simulators, redis_url, tmp_path
+):
+    env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
+    env |= {"SYNCD_SYNC__CLAIM_TTL_SECONDS": "2", "SYNCD_LOG_FORMAT": "json"}
+    env_file = tmp_path / "sim.env"
+    write_env_file(env_file, env)
+    simulators.jira.set_faults(latency_ms=30)
+    command = [str(SYNCD), "backfill", "--env-file", str(env_file), "--json"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+
+    process = subprocess.Popen(
+        [*command, "--concurrency", "2"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=clean,
+    )
+    deadline = time.monotonic() + 30
+    while sum(_created(simulators).values()) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    simulators.jira.set_faults(latency_ms=0)
+    second = subprocess.run(command, capture_output=True, text=True, env=clean)
+
+    report = json.loads(second.stdout.strip().splitlines()[-1])
+    assert report["failed"] == 0
+    labels = Counter(
+        label
+        for issue in list(simulators.jira.issues.values())
+        for label in issue.fields.get("labels") or []
+        if label.startswith("intigriti-")
+    )
+    assert len(labels) == len(_visible(simulators))
+    assert set(labels.values()) == {1}
