@@ -63,10 +63,11 @@ class LoopObserver(Protocol):
 class ItemSyncer:
     """Syncs one webhook-named item now, outside the cycle.
 
-    An Intigriti request names a submission code; a Jira request an issue
-    id, resolved through the reverse link (an issue syncd did not create is
-    ignored). The cursor is not touched: the next cycle sees the submission
-    as unchanged.
+    An Intigriti request names a submission code: its Jira issue is brought
+    up to date. A Jira request names an issue id: its change is carried to
+    Intigriti by ``Engine.sync_issue`` (receivers already dropped syncd's
+    own events). The cursor is not touched: the next cycle sees the
+    submission as unchanged.
     """
 
     def __init__(self, engine: Engine, source: SubmissionSource, state: State) -> None:
@@ -75,15 +76,13 @@ class ItemSyncer:
         self._state = state
 
     def __call__(self, request: SyncRequest) -> Outcome | None:
-        code = request.key
         if request.source == "jira":
-            found = self._state.code_for_issue(request.key)
-            if found is None:
-                log.info("worker.item_unlinked", issue_id=request.key)
-                return None
-            code = found
+            result = self._engine.sync_issue(request.key)
+            log.info("worker.issue_synced", issue_id=request.key, result=str(result))
+            return None
+        code = request.key
         # TODO(#8): the engine re-reads the submission; an Engine.sync_code(code)
-        # would save that read, and Jira-side changes need the two-way engine.
+        # would save that read.
         submission = self._source.get_submission(code)
         summary = SubmissionSummary(
             code=submission.code,
