@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit redis-server clean
+.PHONY: demo test lint typecheck unit deploy-check redis-server clean
 
 demo: $(INSTALLED) redis-server
 	$(BIN)/syncd demo
 
-test: lint typecheck unit
+test: lint typecheck unit deploy-check
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
@@ -22,6 +22,10 @@ typecheck: $(INSTALLED)
 
 unit: $(INSTALLED) redis-server
 	$(BIN)/pytest
+
+# systemd unit, Kubernetes manifests, compose file and shipped mappings.
+deploy-check: $(INSTALLED)
+	PATH="$(CURDIR)/$(BIN):$$PATH" bash deploy/check.sh
 
 $(INSTALLED): pyproject.toml
 	@$(PYTHON) -c 'import ensurepip, venv' 2>/dev/null || { \
