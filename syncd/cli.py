@@ -80,7 +80,7 @@ def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -
     notifier = Notifier.from_environ(os.environ)
     ops = Operations(settings, notifier)
     try:
-        with open_runtime(settings) as runtime, ops.serving(runtime):
+        with open_runtime(settings, ops.metrics) as runtime, ops.serving(runtime):
             notifier.ready()
             run_forever(
                 runtime.engine,
@@ -88,7 +88,7 @@ def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -
                 stop=stop,
                 max_cycles=max_cycles,
                 triggers=ops.triggers,
-                sync_item=ItemSyncer(runtime.engine, runtime.intigriti, runtime.state),
+                sync_item=ItemSyncer(runtime.engine),
                 observer=ops,
             )
     finally:

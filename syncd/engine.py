@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import structlog
 
+from syncd.attachments import AttachmentSync
 from syncd.errors import PermanentError, SyncdError, TransientError
 from syncd.intigriti.enums import EnumTables
 from syncd.intigriti.models import Submission, SubmissionSummary
@@ -51,6 +52,12 @@ class Outcome(StrEnum):
     """Not done this time (transient failure or claimed elsewhere); retried."""
 
 
+class ErrorRecorder(Protocol):
+    """Where per-submission failures are counted (the metrics, when served)."""
+
+    def record_error(self, source: str, kind: str) -> None: ...
+
+
 class SubmissionSource(Protocol):
     """The Intigriti side, as the engine needs it."""
 
@@ -69,6 +76,8 @@ class IssueTracker(Protocol):
     flavour: Flavour
 
     def draft_fields(self, draft: IssueDraft) -> dict[str, Any]: ...
+
+    def create_only_ids(self, draft: IssueDraft) -> frozenset[str]: ...
 
     def create_issue(
         self, draft: IssueDraft, *, properties: dict[str, Any]
@@ -131,6 +140,8 @@ class Engine:
         concurrency: int = 8,
         claim_ttl_seconds: int = 300,
         status: StatusSync | None = None,
+        attachments: AttachmentSync | None = None,
+        errors: ErrorRecorder | None = None,
     ) -> None:
         self._source = source
         self._tracker = tracker
@@ -141,6 +152,8 @@ class Engine:
         self._concurrency = concurrency
         self._claim_ttl = claim_ttl_seconds
         self._status = status
+        self._attachments = attachments
+        self._errors = errors
 
     def run_cycle(
         self, *, full: bool = False, stop: threading.Event | None = None
@@ -214,30 +227,45 @@ class Engine:
                 return Outcome.UNCHANGED
             if self._state.is_quarantined(code, updated_at):
                 return Outcome.QUARANTINED
+            return self._guarded(code, updated_at)
 
-            try:
-                outcome = self._sync(code)
-            except TransientError as exc:
-                log.warning("sync.submission_deferred", error=type(exc).__name__)
-                return Outcome.DEFERRED
-            except PermanentError as exc:
-                log.error(
-                    "sync.submission_quarantined",
-                    error=type(exc).__name__,
-                    reason=str(exc),
-                )
-                self._state.quarantine(
-                    code, updated_at, reason=str(exc), error=type(exc).__name__
-                )
-                return Outcome.QUARANTINED
-            except SyncdError as exc:
-                log.error("sync.submission_failed", error=type(exc).__name__)
-                return Outcome.DEFERRED
+    def sync_code(self, code: str) -> Outcome:
+        """Sync one submission now, whatever the cursor says (webhooks)."""
+        with structlog.contextvars.bound_contextvars(submission=code):
+            return self._guarded(code, updated_at=None)
 
-            self._state.release_quarantine(code)
-            if outcome is not Outcome.UNCHANGED:
-                log.info("sync.submission_synced", outcome=outcome.value)
-            return outcome
+    def _guarded(self, code: str, updated_at: int | None) -> Outcome:
+        """Run one sync; turn failures into outcomes and quarantine records."""
+        try:
+            outcome = self._sync(code)
+        except TransientError as exc:
+            self._count_error(exc)
+            log.warning("sync.submission_deferred", error=type(exc).__name__)
+            return Outcome.DEFERRED
+        except PermanentError as exc:
+            self._count_error(exc)
+            log.error(
+                "sync.submission_quarantined",
+                error=type(exc).__name__,
+                reason=str(exc),
+            )
+            self._state.quarantine(
+                code, updated_at or 0, reason=str(exc), error=type(exc).__name__
+            )
+            return Outcome.QUARANTINED
+        except SyncdError as exc:
+            self._count_error(exc)
+            log.error("sync.submission_failed", error=type(exc).__name__)
+            return Outcome.DEFERRED
+
+        self._state.release_quarantine(code)
+        if outcome is not Outcome.UNCHANGED:
+            log.info("sync.submission_synced", outcome=outcome.value)
+        return outcome
+
+    def _count_error(self, exc: SyncdError) -> None:
+        if self._errors is not None:
+            self._errors.record_error("engine", type(exc).__name__)
 
     def sync_issue(self, issue_id: str, actor: str | None = None) -> IssueResult:
         """Carry one Jira issue's change to Intigriti (webhook receivers call
@@ -267,16 +295,20 @@ class Engine:
             moved = self._status.sync_submission(submission, link)
 
         written = self._state.fingerprints(code)
+        jira_owned = self._tracker.create_only_ids(draft)
         changed = {
             name: value
             for name, value in fields.items()
-            if written.get(name) != digest(value)
+            if name not in jira_owned and written.get(name) != digest(value)
         }
         if changed:
             self._tracker.update_issue(link.id, changed)
         extras = self._write_extras(submission, link, written)
         if self._status is not None:
             moved += self._status.push_messages(code, link)
+        carried = 0
+        if self._attachments is not None:
+            carried = self._attachments.sync(submission, link)
 
         fingerprints = {name: digest(value) for name, value in changed.items()}
         fingerprints.update(extras)
@@ -285,7 +317,8 @@ class Engine:
         )
         if created:
             return Outcome.CREATED
-        return Outcome.UPDATED if changed or extras or moved else Outcome.UNCHANGED
+        touched = changed or extras or moved or carried
+        return Outcome.UPDATED if touched else Outcome.UNCHANGED
 
     def _create(
         self, submission: Submission, draft: IssueDraft, fields: dict[str, Any]

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 import redis
 import structlog
 
-from syncd.engine import Engine
+from syncd.attachment_records import AttachmentRecords
+from syncd.attachments import AttachmentSync
+from syncd.engine import Engine, ErrorRecorder
 from syncd.errors import ConfigError, SyncdError
 from syncd.intigriti.client import IntigritiClient
+from syncd.intigriti.files import FileFetcher
 from syncd.intigriti.login import login_with_pkce
 from syncd.intigriti.tokens import TokenProvider
 from syncd.jira.client import JiraClient
@@ -44,8 +47,12 @@ class Runtime:
 
 
 @contextmanager
-def open_runtime(settings: Settings) -> Iterator[Runtime]:
+def open_runtime(
+    settings: Settings, errors: ErrorRecorder | None = None
+) -> Iterator[Runtime]:
     """Validate the mapping, connect Redis, Intigriti and Jira; close on exit.
+
+    ``errors`` counts per-submission failures (the metrics of ``syncd run``).
 
     The order fails fast on what a person must fix (mapping, Redis) before
     touching the remote services.
@@ -72,6 +79,17 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             pool_size=max(settings.sync.concurrency, settings.backfill.concurrency),
         )
         state = State(client, prefix)
+        attachments = None
+        if settings.attachments.enabled:
+            files = FileFetcher(settings.attachments)
+            stack.callback(files.close)
+            attachments = AttachmentSync(
+                source=intigriti,
+                tracker=jira,
+                files=files,
+                records=AttachmentRecords(client, prefix),
+                max_bytes=settings.attachments.max_bytes,
+            )
         status = None
         if mapping.status is not None:
             status = StatusSync(
@@ -94,6 +112,8 @@ def open_runtime(settings: Settings) -> Iterator[Runtime]:
             concurrency=settings.sync.concurrency,
             claim_ttl_seconds=settings.sync.claim_ttl_seconds,
             status=status,
+            attachments=attachments,
+            errors=errors,
         )
         log.info(
             "runtime.ready",

@@ -22,11 +22,9 @@ from typing import Protocol
 
 import structlog
 
-from syncd.engine import CycleReport, Engine, Outcome, SubmissionSource
+from syncd.engine import CycleReport, Engine, Outcome
 from syncd.errors import SyncdError
-from syncd.intigriti.models import SubmissionSummary
 from syncd.ops.triggers import SyncRequest, TriggerQueue
-from syncd.state import State
 
 log = structlog.get_logger("syncd.worker")
 
@@ -70,26 +68,15 @@ class ItemSyncer:
     submission as unchanged.
     """
 
-    def __init__(self, engine: Engine, source: SubmissionSource, state: State) -> None:
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._source = source
-        self._state = state
 
     def __call__(self, request: SyncRequest) -> Outcome | None:
         if request.source == "jira":
             result = self._engine.sync_issue(request.key)
             log.info("worker.issue_synced", issue_id=request.key, result=str(result))
             return None
-        code = request.key
-        # TODO(#8): the engine re-reads the submission; an Engine.sync_code(code)
-        # would save that read.
-        submission = self._source.get_submission(code)
-        summary = SubmissionSummary(
-            code=submission.code,
-            program_id=submission.program_id,
-            last_updated_at=submission.last_updated_at,
-        )
-        return self._engine.sync_submission(summary)
+        return self._engine.sync_code(request.key)
 
 
 def run_forever(

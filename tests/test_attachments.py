@@ -17,6 +17,7 @@ from structlog.testing import capture_logs
 
 from syncd.attachment_records import AttachmentRecords
 from syncd.attachments import AttachmentSync
+from syncd.engine import Outcome
 from syncd.intigriti.files import (
     FileFetcher,
     FileRefused,
@@ -46,7 +47,10 @@ def attachment_settings(
     simulators: Simulators, redis_url: str, **extra: str
 ) -> Settings:
     env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
-    return settings_from_env({**env, **LOOPBACK_ONLY, **extra})
+    # The engine leaves attachments alone here: each test drives its own
+    # AttachmentSync. test_the_engine_carries_attachments covers the hook.
+    engine_off = {"SYNCD_ATTACHMENTS__ENABLED": "false"}
+    return settings_from_env({**env, **LOOPBACK_ONLY, **engine_off, **extra})
 
 
 @dataclass
@@ -483,3 +487,21 @@ def test_file_names_lose_paths_and_markup(
     raw: str | None, expected: str | None
 ) -> None:
     assert safe_filename(raw) == expected
+
+
+def test_the_engine_carries_attachments_once(
+    simulators: Simulators, redis_url: str
+) -> None:
+    env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
+    code = simulators.intigriti.create_submission(
+        {"attachments": 2, "status": "triage"}
+    )
+    with open_runtime(settings_from_env(env)) as runtime:
+        runtime.engine.run_cycle()
+        issue = runtime.state.link(code)
+        again = runtime.engine.run_cycle(full=True)
+
+    assert issue is not None
+    assert len(jira_attachments(simulators, issue)) == 2
+    assert again.count(Outcome.CREATED) == 0
+    assert again.count(Outcome.UPDATED) == 0

@@ -100,8 +100,13 @@ def test_each_new_submission_costs_one_create_and_one_link_in_jira(
 
     writes = jira_writes(simulators)
     count = len(visible_codes(simulators))
+    files = sum(
+        len(sub.report.attachments) for sub in simulators.intigriti.submissions()
+    )
+    uploads = [write for write in writes if write.endswith("/attachments")]
     assert writes.count("POST /rest/api/3/issue") == count
-    assert len(writes) == 2 * count
+    assert len(uploads) == files
+    assert len(writes) - len(uploads) == 2 * count
 
 
 def test_second_run_creates_no_issue_and_writes_nothing_to_jira(

@@ -55,6 +55,10 @@ class Simulators:
             "SYNCD_INTIGRITI__WEB_URL": self.intigriti_config.portal_url,
             "SYNCD_JIRA__URL": self.jira_url,
             "SYNCD_REDIS__URL": redis_url,
+            # The simulator serves attachment links from loopback over http.
+            "SYNCD_ATTACHMENTS__ALLOWED_HOSTS": '["127.0.0.1"]',
+            "SYNCD_ATTACHMENTS__ALLOWED_SCHEMES": '["http", "https"]',
+            "SYNCD_ATTACHMENTS__ALLOWED_NETWORKS": '["127.0.0.1/32"]',
         }
         if self.jira_flavour is Flavour.CLOUD:
             env["SYNCD_JIRA__EMAIL"] = bot.email

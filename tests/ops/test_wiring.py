@@ -141,9 +141,7 @@ def test_a_signed_webhook_syncs_a_new_submission_before_the_next_poll(
                 "interval_seconds": 600,
                 "stop": stop,
                 "triggers": ops.triggers,
-                "sync_item": ItemSyncer(
-                    runtime.engine, runtime.intigriti, runtime.state
-                ),
+                "sync_item": ItemSyncer(runtime.engine),
                 "observer": ops,
             },
         )
