@@ -23,9 +23,16 @@ from typing import Any, Protocol
 import structlog
 
 from syncd.attachments import AttachmentSync
-from syncd.errors import PermanentError, SyncdError, TransientError
+from syncd.errors import (
+    NotFoundError,
+    OutcomeUnknown,
+    PermanentError,
+    SyncdError,
+    TransientError,
+)
 from syncd.intigriti.enums import EnumTables
 from syncd.intigriti.models import Submission, SubmissionSummary
+from syncd.jira.issues import IssueSnapshot
 from syncd.jira.models import Flavour, IssueRef
 from syncd.mapping.build import build_draft, submission_label
 from syncd.mapping.draft import IssueDraft
@@ -38,6 +45,9 @@ log = structlog.get_logger("syncd.engine")
 SUBMISSIONS_CURSOR = "intigriti:submissions"
 SUBMISSION_PROPERTY = "syncd.submission"
 REMOTE_LINK = "@remote_link"
+# How long a create whose answer was lost stays in doubt: longer than Jira's
+# search index lags behind writes (seconds, in practice).
+UNCERTAIN_CREATE_SETTLE_SECONDS = 60.0
 INTERNAL_REFERENCE = "@internal_reference"
 
 
@@ -91,6 +101,10 @@ class IssueTracker(Protocol):
 
     def find_issues_by_label(self, label: str) -> list[IssueRef]: ...
 
+    def get_issue(self, issue_id: str) -> IssueSnapshot: ...
+
+    def get_property(self, issue_id: str, key: str) -> Any | None: ...
+
     def browse_url(self, key: str) -> str: ...
 
 
@@ -142,6 +156,7 @@ class Engine:
         status: StatusSync | None = None,
         attachments: AttachmentSync | None = None,
         errors: ErrorRecorder | None = None,
+        settle_seconds: float = UNCERTAIN_CREATE_SETTLE_SECONDS,
     ) -> None:
         self._source = source
         self._tracker = tracker
@@ -154,6 +169,7 @@ class Engine:
         self._status = status
         self._attachments = attachments
         self._errors = errors
+        self._settle_seconds = settle_seconds
 
     def run_cycle(
         self, *, full: bool = False, stop: threading.Event | None = None
@@ -336,25 +352,27 @@ class Engine:
             log.info("sync.claim_busy")
             return None
         try:
-            linked = self._state.link(code)
+            linked = self._state.link(code) or self._recover(submission)
             if linked is not None:
                 return linked, False
-            if self._state.create_attempted(code):
-                found = self._tracker.find_issues_by_label(submission_label(code))
-                if found:
-                    log.warning("sync.issue_recovered", jira_key=found[0].key)
-                    self._state.record_link(code, found[0])
-                    return found[0], False
+            if self._create_in_doubt(code):
+                return None
             self._state.mark_create_attempt(code)
-            issue = self._tracker.create_issue(
-                draft,
-                properties={
-                    SUBMISSION_PROPERTY: {
-                        "code": code,
-                        "url": submission.web_url,
-                    }
-                },
-            )
+            try:
+                issue = self._tracker.create_issue(
+                    draft,
+                    properties={
+                        SUBMISSION_PROPERTY: {
+                            "code": code,
+                            "url": submission.web_url,
+                        }
+                    },
+                )
+            except OutcomeUnknown:
+                raise  # the issue may exist: the marker keeps the doubt
+            except SyncdError:
+                self._state.clear_create_attempt(code)  # Jira answered: no issue
+                raise
             self._state.record_link(code, issue)
             self._state.record_written(
                 code, None, {name: digest(value) for name, value in fields.items()}
@@ -362,6 +380,53 @@ class Engine:
             return issue, True
         finally:
             self._state.release_claim(code, token)
+
+    def _recover(self, submission: Submission) -> IssueRef | None:
+        """Find an issue made for this submission although Redis has no link.
+
+        Redis may have lost its data, or a create's answer may have been
+        lost. The submission's internal reference names the issue syncd made
+        for it: read it by key (immediate, unlike JQL) and believe it only if
+        its ``syncd.submission`` property names this submission. After an
+        uncertain create, the label search finds an issue the reference
+        never learned about.
+        """
+        code = submission.code
+        candidates: list[IssueRef] = []
+        reference = submission.internal_reference
+        if reference is not None and reference.reference and reference.url:
+            key = reference.reference
+            if reference.url == self._tracker.browse_url(key):
+                candidates.append(IssueRef(id=key, key=key))
+        if self._state.create_attempted(code):
+            candidates += self._tracker.find_issues_by_label(submission_label(code))
+
+        for candidate in candidates:
+            try:
+                issue = self._tracker.get_issue(candidate.id).ref
+                marker = self._tracker.get_property(issue.id, SUBMISSION_PROPERTY)
+            except NotFoundError:
+                continue
+            if isinstance(marker, dict) and marker.get("code") == code:
+                log.warning("sync.issue_recovered", jira_key=issue.key)
+                self._state.record_link(code, issue)
+                return issue
+        return None
+
+    def _create_in_doubt(self, code: str) -> bool:
+        """Whether an earlier create may still surface in Jira's search.
+
+        A create whose answer was lost may have succeeded; the label search
+        can miss it while Jira's index lags. Creating again only once the
+        index has had time to settle rules out a second issue.
+        """
+        attempted = self._state.create_attempted_at(code)
+        if attempted is None:
+            return False
+        waiting = time.time() - attempted < self._settle_seconds
+        if waiting:
+            log.info("sync.create_in_doubt", settle_seconds=self._settle_seconds)
+        return waiting
 
     def _write_extras(
         self, submission: Submission, link: IssueRef, written: dict[str, str]

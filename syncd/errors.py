@@ -6,6 +6,7 @@
     ├── ConfigError              settings or mapping unusable; stop at start-up
     ├── TransientError           worth retrying with backoff
     │   ├── ServiceUnavailable   timeout, connection error, 5xx
+    │   │   └── OutcomeUnknown   sent, no answer: the write may have happened
     │   └── RateLimited          429 (or Intigriti's 403 throttle); carries retry_after
     └── PermanentError           retrying cannot help; report or quarantine
         ├── AuthError            credentials refused (bad client, revoked refresh token)
@@ -34,6 +35,10 @@ class TransientError(SyncdError):
 
 class ServiceUnavailable(TransientError):
     """Timeout, dropped connection or a 5xx from a remote service."""
+
+
+class OutcomeUnknown(ServiceUnavailable):
+    """The request went out but no answer came back: it may have taken effect."""
 
 
 class RateLimited(TransientError):

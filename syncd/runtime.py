@@ -111,6 +111,7 @@ def open_runtime(
             overlap_seconds=settings.sync.overlap_seconds,
             concurrency=settings.sync.concurrency,
             claim_ttl_seconds=settings.sync.claim_ttl_seconds,
+            settle_seconds=settings.sync.uncertain_create_settle_seconds,
             status=status,
             attachments=attachments,
             errors=errors,

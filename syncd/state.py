@@ -72,6 +72,17 @@ class QuarantineRecord:
     at: datetime
 
 
+def _quarantine_record(code: str, raw: str) -> QuarantineRecord:
+    data = json.loads(raw)
+    return QuarantineRecord(
+        code=code,
+        updated_at=data["updated_at"],
+        reason=data["reason"],
+        error=data["error"],
+        at=datetime.fromtimestamp(data["at"], tz=UTC),
+    )
+
+
 class State:
     """Links, cursors, fingerprints, claims and quarantine records."""
 
@@ -107,6 +118,15 @@ class State:
     def mark_create_attempt(self, code: str) -> None:
         """Note that a create is about to be sent: its outcome may be lost."""
         self._redis.set(self._key("creating", code), str(int(time.time())))
+
+    def clear_create_attempt(self, code: str) -> None:
+        """Jira answered the create with an error: no issue was made."""
+        self._redis.delete(self._key("creating", code))
+
+    def create_attempted_at(self, code: str) -> int | None:
+        """When an unconfirmed create was sent (unix seconds), if one was."""
+        value: str | None = self._redis.get(self._key("creating", code))  # type: ignore[assignment]
+        return None if value is None else int(value)
 
     def create_attempted(self, code: str) -> bool:
         """Whether an earlier create was sent without its link being recorded."""
@@ -185,27 +205,29 @@ class State:
 
     def is_quarantined(self, code: str, updated_at: int) -> bool:
         """Quarantined at this very version (a newer version is tried again)."""
-        raw: str | None = self._redis.hget(self._key("quarantine"), code)  # type: ignore[assignment]
-        return raw is not None and json.loads(raw)["updated_at"] == updated_at
+        record = self.quarantine_record(code)
+        return record is not None and record.updated_at == updated_at
 
-    def release_quarantine(self, code: str) -> None:
-        self._redis.hdel(self._key("quarantine"), code)
+    def quarantine_record(self, code: str) -> QuarantineRecord | None:
+        raw: str | None = self._redis.hget(self._key("quarantine"), code)  # type: ignore[assignment]
+        return None if raw is None else _quarantine_record(code, raw)
+
+    def release_quarantine(self, code: str) -> bool:
+        """Forget one record; whether there was one."""
+        return bool(self._redis.hdel(self._key("quarantine"), code))
+
+    def release_all_quarantine(self) -> int:
+        """Forget every record, so the next full pass tries them all again."""
+        # Only the codes read here are freed: one quarantined meanwhile stays.
+        codes: list[str] = self._redis.hkeys(self._key("quarantine"))  # type: ignore[assignment]
+        if not codes:
+            return 0
+        released: int = self._redis.hdel(self._key("quarantine"), *codes)
+        return released
 
     def quarantined(self) -> list[QuarantineRecord]:
         found: dict[str, str] = self._redis.hgetall(self._key("quarantine"))  # type: ignore[assignment]
-        records = []
-        for code, raw in sorted(found.items()):
-            data = json.loads(raw)
-            records.append(
-                QuarantineRecord(
-                    code=code,
-                    updated_at=data["updated_at"],
-                    reason=data["reason"],
-                    error=data["error"],
-                    at=datetime.fromtimestamp(data["at"], tz=UTC),
-                )
-            )
-        return records
+        return [_quarantine_record(code, raw) for code, raw in sorted(found.items())]
 
     # Status and comment sync: the baseline each side is compared with.
 

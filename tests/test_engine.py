@@ -347,3 +347,49 @@ def test_state_is_kept_under_the_configured_prefix(
 
 
 structlog.reset_defaults()
+
+
+def test_a_redis_that_lost_its_data_adopts_the_issues_it_had_made(
+    simulators: Simulators, settings: Settings
+) -> None:
+    with open_runtime(settings) as runtime:
+        runtime.engine.run_cycle()
+        runtime.redis.flushdb()
+        after_loss = runtime.engine.run_cycle(full=True)
+        links = {code: runtime.state.link(code) for code in visible_codes(simulators)}
+
+    creates = jira_writes(simulators).count("POST /rest/api/3/issue")
+    assert creates == len(visible_codes(simulators))
+    assert after_loss.count(Outcome.CREATED) == 0
+    assert all(link is not None for link in links.values())
+
+
+def test_a_create_whose_answer_was_lost_is_never_made_twice(
+    simulators: Simulators, settings: Settings
+) -> None:
+    # Every create takes effect but its answer is lost, and JQL lags behind.
+    settings = settings.model_copy(
+        update={
+            "sync": settings.sync.model_copy(
+                update={"uncertain_create_settle_seconds": 1.5}
+            )
+        }
+    )
+
+    with open_runtime(settings) as runtime:
+        simulators.jira.set_faults(drop_after_rate=1.0, index_lag_ms=1000)
+        lost = runtime.engine.run_cycle()
+        simulators.jira.set_faults(drop_after_rate=0.0)
+        in_doubt = runtime.engine.run_cycle(full=True)
+        time.sleep(1.6)
+        settled = runtime.engine.run_cycle(full=True)
+        links = [runtime.state.link(code) for code in visible_codes(simulators)]
+
+    count = len(visible_codes(simulators))
+    creates = [w for w in jira_writes(simulators) if w == "POST /rest/api/3/issue"]
+    assert lost.count(Outcome.DEFERRED) == count
+    assert in_doubt.count(Outcome.DEFERRED) == count
+    assert in_doubt.count(Outcome.CREATED) == 0
+    assert settled.count(Outcome.CREATED) == 0
+    assert len(creates) == count
+    assert all(link is not None for link in links)

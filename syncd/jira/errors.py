@@ -33,6 +33,7 @@ from syncd.errors import (
     AuthError,
     ConfigError,
     NotFoundError,
+    OutcomeUnknown,
     RateLimited,
     RejectedError,
     ServiceUnavailable,
@@ -135,7 +136,10 @@ def from_request_error(exc: requests.RequestException, operation: str) -> SyncdE
     kind = type(exc).__name__
     if isinstance(exc, _CONFIG_PROBLEMS):
         return ConfigError(f"jira {operation}: the Jira URL is unusable ({kind})")
-    return ServiceUnavailable(f"jira {operation} failed: {kind}")
+    if isinstance(exc, requests.ConnectTimeout):
+        # Never connected, so nothing was sent.
+        return ServiceUnavailable(f"jira {operation} failed: {kind}")
+    return OutcomeUnknown(f"jira {operation} failed: {kind}")
 
 
 @contextmanager

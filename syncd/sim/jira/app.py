@@ -80,6 +80,10 @@ class Gate:
                 await refusal(scope, receive, logging_send)
             elif random.random() < self.store.faults.drop_rate:
                 await _drop(logging_send)
+            elif random.random() < self.store.faults.drop_after_rate:
+                scope.setdefault("state", {})["user"] = user
+                await self.app(scope, receive, _swallow)
+                await _drop(logging_send)
             else:
                 scope.setdefault("state", {})["user"] = user
                 await self.app(scope, receive, logging_send)
@@ -128,6 +132,10 @@ class Gate:
                 faults.error_status, [message], headers=headers
             ).response()
         return None
+
+
+async def _swallow(message: Message) -> None:
+    """Discard an answer: the request was handled, the client never hears."""
 
 
 async def _drop(send: Send) -> None:

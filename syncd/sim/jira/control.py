@@ -31,7 +31,9 @@ class Faults:
 
     `error_rate` answers `error_status` (503 by default) with `Retry-After`
     when `retry_after_s` is set; `drop_rate` cuts the response short so the
-    client sees a broken connection; `latency_ms` delays every answer.
+    client sees a broken connection; `drop_after_rate` does the same after
+    the request took effect (a create whose answer is lost on the way back);
+    `latency_ms` delays every answer.
     """
 
     latency_ms: int = 0
@@ -39,6 +41,7 @@ class Faults:
     error_status: int = 503
     retry_after_s: int | None = None
     drop_rate: float = 0.0
+    drop_after_rate: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)

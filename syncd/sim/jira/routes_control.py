@@ -5,7 +5,8 @@
 - `GET /_sim/counters` → `{"POST /rest/api/{version}/issue": 3, ...}`
   (writes by method and path template).
 - `GET /_sim/faults`; `PUT /_sim/faults` with any of `latency_ms`,
-  `error_rate`, `error_status`, `retry_after_s`, `drop_rate`, `index_lag_ms`,
+  `error_rate`, `error_status`, `retry_after_s`, `drop_rate`, `drop_after_rate`,
+  `index_lag_ms`,
   `burst_per_second`, `burst_capacity`, `per_issue_writes_per_second`,
   `per_issue_capacity` (unnamed keys keep their value); `DELETE
   /_sim/faults` restores the configured defaults.
