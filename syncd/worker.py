@@ -20,15 +20,17 @@ import time
 from types import FrameType
 from typing import Protocol
 
+import redis
 import structlog
 
 from syncd.engine import CycleReport, Engine, Outcome
-from syncd.errors import SyncdError
+from syncd.errors import RateLimited, SyncdError
 from syncd.ops.triggers import SyncRequest, TriggerQueue
 
 log = structlog.get_logger("syncd.worker")
 
 EXIT_ON_SECOND_SIGNAL = 130
+MAX_BACKOFF_SECONDS = 300.0
 WAIT_SLICE_SECONDS = 0.5
 
 
@@ -91,27 +93,57 @@ def run_forever(
 ) -> int:
     """Run cycles until asked to stop; return how many ran."""
     cycles = 0
+    failures = 0
     log.info("worker.started", interval_seconds=interval_seconds)
     while not stop.is_set():
+        pause = interval_seconds
         try:
             report = engine.run_cycle(stop=stop)
+        except RateLimited as exc:
+            failures += 1
+            pause = max(interval_seconds, exc.retry_after or 0.0)
+            log.warning("worker.rate_limited", wait_seconds=round(pause, 1))
+            _failed(observer, exc)
         except SyncdError as exc:
+            failures += 1
             log.error("worker.cycle_failed", error=type(exc).__name__, reason=str(exc))
-            if observer is not None:
-                observer.failed("worker", type(exc).__name__)
+            _failed(observer, exc)
+        except redis.RedisError as exc:
+            # Cursors and links live in Redis: wait for it, losing nothing.
+            failures += 1
+            pause = _backoff(interval_seconds, failures)
+            log.error(
+                "worker.redis_unavailable",
+                error=type(exc).__name__,
+                wait_seconds=round(pause, 1),
+            )
+            _failed(observer, exc)
         except Exception as exc:  # the top of the loop: log it, keep the daemon alive
+            failures += 1
+            pause = _backoff(interval_seconds, failures)
             log.exception("worker.cycle_crashed")
-            if observer is not None:
-                observer.failed("worker", type(exc).__name__)
+            _failed(observer, exc)
         else:
+            failures = 0
             if observer is not None:
                 observer.cycle_finished(report)
         cycles += 1
         if max_cycles is not None and cycles >= max_cycles:
             break
-        _wait(interval_seconds, stop, triggers, sync_item, observer)
+        _wait(pause, stop, triggers, sync_item, observer)
     log.info("worker.stopped", cycles=cycles, signalled=stop.is_set())
     return cycles
+
+
+def _failed(observer: LoopObserver | None, exc: BaseException) -> None:
+    if observer is not None:
+        observer.failed("worker", type(exc).__name__)
+
+
+def _backoff(interval_seconds: float, failures: int) -> float:
+    """Waits that double after each failed cycle, up to MAX_BACKOFF_SECONDS."""
+    doubled = interval_seconds * 2.0 ** min(failures - 1, 16)
+    return max(interval_seconds, min(doubled, MAX_BACKOFF_SECONDS))
 
 
 def _wait(

@@ -20,10 +20,17 @@ from syncd.sim.server import LOOPBACK, free_port
 class RedisServer:
     """``with RedisServer(workdir) as server: server.url``."""
 
-    def __init__(self, workdir: Path, port: int = 0, password: str | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        port: int = 0,
+        password: str | None = None,
+        persistent: bool = False,
+    ):
         self.workdir = workdir
         self.port = port or free_port()
         self.password = password
+        self.persistent = persistent
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -49,7 +56,7 @@ class RedisServer:
             "--save",
             "",
             "--appendonly",
-            "no",
+            "yes" if self.persistent else "no",
         ]
         if self.password:
             command += ["--requirepass", self.password]
