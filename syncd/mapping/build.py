@@ -18,7 +18,13 @@ from syncd.mapping import values
 from syncd.mapping.description import description_blocks, render_description
 from syncd.mapping.draft import IssueDraft
 from syncd.mapping.models import FieldEntry, FieldSpec, Mapping, Rule
-from syncd.mapping.render.text import clean_text, one_line
+from syncd.mapping.render.text import (
+    clean_text,
+    cut_utf16,
+    drop_zero_width,
+    one_line,
+    utf16_length,
+)
 from syncd.mapping.routing import select_rule
 from syncd.mapping.templates import Template, template_context
 
@@ -69,20 +75,25 @@ def submission_label(code: str) -> str:
 
 
 def sanitise_label(text: str) -> str:
-    """A Jira label: no whitespace (runs become ``-``), at most 255 chars."""
-    return "-".join(clean_text(text).split())[:LABEL_LIMIT]
+    """A Jira label: no whitespace (runs become ``-``) or zero-width
+    characters, at most 255 UTF-16 units."""
+    label = "-".join(clean_text(drop_zero_width(text)).split())
+    return cut_utf16(label, LABEL_LIMIT)
 
 
 def make_summary(text: str) -> str:
-    """One line of at most 255 UTF-16 units, cut on a word with an ellipsis."""
-    line = one_line(text)
-    if _utf16(line) <= SUMMARY_LIMIT:
+    """One line of at most 255 UTF-16 units without zero-width characters.
+
+    A longer line is cut and ends with an ellipsis: on the last space if that
+    keeps at least half of it, else on a character (whole emoji and flags,
+    with their marks). The start, ``[CODE]`` in the shipped mappings, stays.
+    """
+    line = one_line(drop_zero_width(text))
+    if utf16_length(line) <= SUMMARY_LIMIT:
         return line
-    cut = line
-    while _utf16(cut) > SUMMARY_LIMIT - 1:
-        cut = cut[: SUMMARY_LIMIT - 1 - (_utf16(cut) - len(cut))]
+    cut = cut_utf16(line, SUMMARY_LIMIT - utf16_length(ELLIPSIS))
     space = cut.rfind(" ")
-    if space > len(cut) // 2:
+    if space > 0 and utf16_length(cut[:space]) > SUMMARY_LIMIT // 2:
         cut = cut[:space]
     return cut.rstrip() + ELLIPSIS
 
@@ -160,7 +171,3 @@ def _render_all(
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value for value in values if value))
-
-
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2

@@ -4,7 +4,18 @@ ruamel.yaml keeps the line and column of every key and item, so each
 validation error is reported as ``file:line:column: key.path: problem``,
 the way compilers do, and a rule is named by its ``name`` as well as its
 index. Templates compile during validation, so a template syntax error is
-reported the same way, at its rule and field.
+reported the same way, at its rule and field, and every template is then
+tried against sample submissions (``validate``), so a misspelt variable
+stops start-up instead of quarantining every submission.
+
+A mapping file is operator configuration, but a hostile or broken one must
+fail fast: files above ``MAX_FILE_BYTES`` are refused before parsing, and
+so are YAML aliases (``*name``). Aliases are refused outright rather than
+bounded: the "billion laughs" bomb is built from them, mapping files have
+no need of them (they are a few kilobytes of mostly distinct keys), and an
+aliased node has no line of its own for error messages. Parsing stops at
+``MAX_NODES`` nodes and ``MAX_DEPTH`` levels, as pure-Python YAML costs
+about 40 µs per node.
 """
 
 from __future__ import annotations
@@ -16,10 +27,18 @@ from typing import Any
 
 from pydantic import ValidationError
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer, ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent
 
 from syncd.errors import ConfigError
 from syncd.mapping.models import Mapping
+from syncd.mapping.validate import template_problems
+
+MAX_FILE_BYTES = 256 * 1024
+"""About 50 times the largest shipped mapping."""
+MAX_NODES = 20_000
+MAX_DEPTH = 30
 
 
 def load_mapping(path: Path) -> Mapping:
@@ -44,13 +63,9 @@ class MappingFile:
 
 def read_mapping(path: Path) -> MappingFile:
     """``load_mapping``, keeping the YAML document for later messages."""
+    source = _read(path)
     try:
-        source = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read mapping file: {exc}") from None
-
-    try:
-        document = YAML(typ="rt", pure=True).load(source)
+        document = _yaml().load(source)
     except MarkedYAMLError as exc:
         raise ConfigError(_yaml_message(path, exc)) from None
     except YAMLError as exc:
@@ -63,7 +78,62 @@ def read_mapping(path: Path) -> MappingFile:
     except ValidationError as exc:
         lines = [_error_line(path, document, error) for error in exc.errors()]
         raise ConfigError("invalid mapping file:\n" + "\n".join(lines)) from None
-    return MappingFile(path, mapping, document)
+
+    file = MappingFile(path, mapping, document)
+    problems = [
+        f"{file.where(*loc)}: template {problem}"
+        for loc, problem in template_problems(mapping)
+    ]
+    if problems:
+        raise ConfigError("invalid mapping file:\n" + "\n".join(problems))
+    return file
+
+
+def _read(path: Path) -> str:
+    """The file's text, refused unread past ``MAX_FILE_BYTES``."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read mapping file: {exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            f"{path}: mapping file is larger than the {MAX_FILE_BYTES}-byte cap"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read mapping file: {exc}") from None
+
+
+class _BoundedComposer(Composer):
+    """ruamel's composer, refusing aliases and stopping at ``MAX_NODES``."""
+
+    nodes = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            raise ComposerError(
+                None,
+                None,
+                f"alias *{event.anchor} refused: a mapping file may not use "
+                "aliases; write the value out",
+                event.start_mark,
+            )
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise ComposerError(
+                None, None, f"more than {MAX_NODES} YAML nodes", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Composer = _BoundedComposer
+    yaml.max_depth = MAX_DEPTH
+    return yaml
 
 
 def _yaml_message(path: Path, exc: MarkedYAMLError) -> str:

@@ -1,6 +1,7 @@
 """Jinja2 templates of a mapping file, sandboxed.
 
-Templates run in Jinja's immutable sandbox with ``StrictUndefined`` (a
+Templates run in Jinja's immutable sandbox, bounded in steps and output
+(``sandbox``), with ``StrictUndefined`` (a
 misspelt name is an error, not an empty string) and without autoescaping:
 output is Jira text, and whatever carries researcher content is made inert
 by the renderer, not by the template. ``None`` renders as an empty string.
@@ -23,7 +24,7 @@ severity_vector        CVSS vector, ``CVSS:3.1/AV:N/...``, or None
 vulnerability_type     ``Cross-Site Scripting (Stored)``, or None
 vulnerability_category ``Injection``, or None
 cwe                    ``cwe-79`` (lowercase), or None
-asset                  asset / domain name, ``support.northwind.example``
+asset                  asset / domain name, ``support.northwind.example``, or None
 endpoint               vulnerable endpoint or component, or None
 status                 canonical status: ``triage``, ``accepted``, ... or None
 status_label           Intigriti's display value of the status
@@ -50,13 +51,19 @@ from typing import Any
 from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
 from jinja2 import Template as JinjaTemplate
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 from pydantic import GetCoreSchemaHandler
 from pydantic_core import core_schema
 
 from syncd.errors import MappingError
 from syncd.intigriti.enums import EnumTables
 from syncd.intigriti.models import Submission
+from syncd.mapping.sandbox import (
+    OUTPUT_LIMIT,
+    BoundedSandbox,
+    RenderLimitError,
+    bound_loops,
+    budget,
+)
 
 
 def _finalize(value: object) -> object:
@@ -64,13 +71,31 @@ def _finalize(value: object) -> object:
 
 
 @cache
-def environment() -> ImmutableSandboxedEnvironment:
-    return ImmutableSandboxedEnvironment(
+def environment() -> BoundedSandbox:
+    return BoundedSandbox(
         undefined=StrictUndefined,
         autoescape=False,
         finalize=_finalize,
         keep_trailing_newline=False,
     )
+
+
+_RENDER_ERRORS = (
+    TemplateError,
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    RecursionError,
+)
+
+
+def _detail(exc: BaseException) -> str:
+    """The sandbox's own message (it names variables, never their values);
+    for other errors only the type, as their text may quote a submission."""
+    if isinstance(exc, UndefinedError | SecurityError | RenderLimitError):
+        return str(exc.message or "")[:200]
+    return type(exc).__name__
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +108,8 @@ class Template:
     @classmethod
     def compile(cls, source: str) -> Template:
         try:
-            compiled = environment().from_string(source)
+            env = environment()
+            compiled = env.from_string(bound_loops(env.parse(source)))
         except TemplateSyntaxError as exc:
             raise ValueError(
                 f"template syntax error: {exc.message} (template line {exc.lineno})"
@@ -93,19 +119,30 @@ class Template:
     def render(self, context: dict[str, Any], where: str) -> str:
         """Render, or raise a MappingError naming ``where`` (rule and field)."""
         try:
-            return self.compiled.render(context)
-        except (UndefinedError, SecurityError) as exc:
-            detail = str(exc.message or "")[:200]
-        except (
-            TemplateError,
-            ArithmeticError,
-            LookupError,
-            TypeError,
-            ValueError,
-        ) as exc:
-            detail = type(exc).__name__
+            return self._bounded_render(context)
+        except _RENDER_ERRORS as exc:
+            detail = _detail(exc)
         # Exceptions may quote submission content, so none is chained.
         raise MappingError(f"{where}: template failed: {detail}") from None
+
+    def problem(self, context: dict[str, Any]) -> str | None:
+        """Why rendering with ``context`` fails, or None if it renders."""
+        try:
+            self._bounded_render(context)
+        except _RENDER_ERRORS as exc:
+            return _detail(exc)
+        return None
+
+    def _bounded_render(self, context: dict[str, Any]) -> str:
+        chunks: list[str] = []
+        size = 0
+        with budget():
+            for chunk in self.compiled.generate(context):
+                size += len(chunk)
+                if size > OUTPUT_LIMIT:
+                    raise RenderLimitError(f"output above {OUTPUT_LIMIT} characters")
+                chunks.append(chunk)
+        return "".join(chunks)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Template) and other.source == self.source

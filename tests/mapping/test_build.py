@@ -5,12 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from ruamel.yaml import YAML
 
 from syncd.errors import MappingError
 from syncd.intigriti.enums import EnumTables
 from syncd.intigriti.models import Question, SeverityRating
 from syncd.jira.models import Flavour
-from syncd.mapping.build import build_draft, make_summary, submission_label
+from syncd.mapping.build import (
+    build_draft,
+    make_summary,
+    sanitise_label,
+    submission_label,
+)
 from syncd.mapping.description import DESCRIPTION_LIMIT, description_length
 from syncd.mapping.loader import load_mapping
 from syncd.mapping.models import Mapping
@@ -180,6 +186,45 @@ def test_summary_counts_utf16_units() -> None:
     assert summary.endswith("\u2026")
 
 
+PREFIX = "[KESTRELWORKS-ABCD1234] Title "
+GRIN = "\U0001f600"
+
+
+@pytest.mark.parametrize("count", [200, 300])
+def test_an_emoji_title_keeps_the_code_and_as_much_as_fits(count: int) -> None:
+    summary = make_summary(PREFIX + GRIN * count)
+
+    assert summary == PREFIX + GRIN * 112 + "\u2026"
+    assert len(summary.encode("utf-16-le")) // 2 == 255
+
+
+def test_a_summary_without_spaces_is_cut_on_a_character() -> None:
+    assert make_summary("A" * 300) == "A" * 254 + "\u2026"
+
+
+def test_a_summary_cut_keeps_flags_and_accents_whole() -> None:
+    flags = make_summary("[X-1] " + "\U0001f1e7\U0001f1ea" * 200)
+    accents = make_summary("[X-1]" + "e\u0301" * 200)
+
+    assert flags == "[X-1] " + "\U0001f1e7\U0001f1ea" * 62 + "\u2026"
+    assert accents == "[X-1]" + "e\u0301" * 124 + "\u2026"
+
+
+def test_zero_width_characters_leave_summaries_and_labels() -> None:
+    hidden = "\u200bStored\u200c XSS\u200d\u2060\ufeff"
+
+    assert make_summary(f"[X-1] {hidden}") == "[X-1] Stored XSS"
+    assert sanitise_label(hidden) == "Stored-XSS"
+    assert sanitise_label("\u200b\ufeff") == ""
+
+
+def test_a_label_is_cut_to_255_utf16_units_on_a_character() -> None:
+    label = sanitise_label("a" + GRIN * 200)
+
+    assert label == "a" + GRIN * 127
+    assert len(label.encode("utf-16-le")) // 2 == 255
+
+
 def test_submission_label_has_no_spaces_and_is_lowercase() -> None:
     assert submission_label("NORTHWIND-7QK2XW9D") == "intigriti-northwind-7qk2xw9d"
     assert submission_label("A B\tC") == "intigriti-a-b-c"
@@ -223,10 +268,15 @@ def test_a_single_huge_paragraph_is_cut_not_dropped(
     assert description_length(draft.description) <= DESCRIPTION_LIMIT
 
 
+def _unchecked(text: str) -> Mapping:
+    """A mapping the loader would refuse, to see how a failing render is named."""
+    return Mapping.model_validate(YAML(typ="safe", pure=True).load(text))
+
+
 def test_template_error_in_a_rule_names_the_rule_and_field(
-    make_submission: MakeSubmission, write_mapping: WriteMapping
+    make_submission: MakeSubmission,
 ) -> None:
-    mapping = load_mapping(write_mapping(_MAPPING + "    labels: ['{{ handle }}']\n"))
+    mapping = _unchecked(_MAPPING + "    labels: ['{{ handle }}']\n")
 
     with pytest.raises(MappingError) as caught:
         build_draft(make_submission(), mapping, Flavour.CLOUD, TABLES)
@@ -237,9 +287,9 @@ def test_template_error_in_a_rule_names_the_rule_and_field(
 
 
 def test_template_error_in_the_description_names_the_section(
-    make_submission: MakeSubmission, write_mapping: WriteMapping
+    make_submission: MakeSubmission,
 ) -> None:
-    mapping = load_mapping(write_mapping(_MAPPING.replace("{{ code }}", "{{ cod }}")))
+    mapping = _unchecked(_MAPPING.replace("{{ code }}", "{{ cod }}"))
 
     with pytest.raises(MappingError) as caught:
         build_draft(make_submission(), mapping, Flavour.CLOUD, TABLES)

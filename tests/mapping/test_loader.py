@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
 
 from syncd.errors import ConfigError
 from syncd.intigriti.enums import Severity
-from syncd.mapping.loader import load_mapping
+from syncd.mapping.loader import MAX_FILE_BYTES, MAX_NODES, load_mapping
 
 from .conftest import REPO, WriteMapping
 
@@ -162,3 +163,67 @@ def test_a_list_at_the_top_is_refused(write_mapping: WriteMapping) -> None:
     path = write_mapping("- version: 1\n")
 
     assert _error(path) == f"{path}:1:1: a mapping file must be a YAML mapping"
+
+
+BILLION_LAUGHS = """\
+a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+"""
+
+
+def test_an_alias_bomb_is_refused_at_its_first_alias(
+    write_mapping: WriteMapping,
+) -> None:
+    path = write_mapping(BILLION_LAUGHS)
+    started = time.perf_counter()
+
+    message = _error(path)
+
+    assert time.perf_counter() - started < 0.5
+    assert message == (
+        f"{path}:2:8: invalid YAML: alias *a refused: a mapping file may not use "
+        "aliases; write the value out"
+    )
+
+
+def test_a_merge_key_alias_is_refused_with_its_line(
+    write_mapping: WriteMapping,
+) -> None:
+    text = VALID.replace("    project: MOBILE", "    <<: *base")
+    path = write_mapping(
+        text.replace("rules:", "base: &base {project: MOBILE}\nrules:")
+    )
+
+    assert _error(path).startswith(f"{path}:13:9: invalid YAML: alias *base refused")
+
+
+def test_a_file_over_the_cap_is_refused_before_parsing(
+    write_mapping: WriteMapping,
+) -> None:
+    path = write_mapping(VALID + "#" * MAX_FILE_BYTES + "\n: [")
+
+    assert _error(path) == (
+        f"{path}: mapping file is larger than the {MAX_FILE_BYTES}-byte cap"
+    )
+
+
+def test_a_file_of_too_many_nodes_fails_fast(write_mapping: WriteMapping) -> None:
+    items = "".join(f"  - l{i}\n" for i in range(MAX_NODES + 10))
+    path = write_mapping(VALID.replace("rules:", "  labels:\n" + items + "rules:"))
+    started = time.perf_counter()
+
+    message = _error(path)
+
+    assert time.perf_counter() - started < 2
+    assert f"invalid YAML: more than {MAX_NODES} YAML nodes" in message
+
+
+def test_deep_nesting_is_refused(write_mapping: WriteMapping) -> None:
+    path = write_mapping(VALID + "x: " + "[" * 200 + "]" * 200 + "\n")
+
+    assert "maximum depth" in _error(path)
