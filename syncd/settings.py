@@ -12,10 +12,19 @@ import os
 from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import BaseModel, Field, SecretStr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     NestedSecretsSettingsSource,
@@ -34,43 +43,89 @@ CREDENTIALS_DIRECTORY = "CREDENTIALS_DIRECTORY"
 
 IntigritiAuth = Literal["client_credentials", "refresh_token", "static"]
 IntigritiApiVersion = Literal["v2.1", "v2.0", "v1.2"]
+REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
-class IntigritiSettings(BaseModel):
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL with a host")
+    return value
+
+
+def _not_empty(value: SecretStr) -> SecretStr:
+    if not value.get_secret_value().strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _redis_url(value: SecretStr) -> SecretStr:
+    # The message never repeats the URL: it may hold the Redis password.
+    scheme = urlsplit(value.get_secret_value()).scheme
+    if scheme not in REDIS_SCHEMES:
+        raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+"""A URL syncd calls or sends a browser to: http(s) with a host."""
+Secret = Annotated[SecretStr, AfterValidator(_not_empty)]
+"""A secret: never logged, never empty."""
+RedisUrl = Annotated[SecretStr, AfterValidator(_not_empty), AfterValidator(_redis_url)]
+
+
+def _variable(group: str, name: str) -> str:
+    return f"{ENV_PREFIX}{group}{NESTED_DELIMITER}{name}".upper()
+
+
+class _Group(BaseModel):
+    """A settings group; floats must be finite (``inf`` is no interval)."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+class IntigritiSettings(_Group):
     """Where the Intigriti External Company API is and how to log in."""
 
-    api_url: str = "https://api.intigriti.com/external"
-    token_url: str = "https://login.intigriti.com/connect/token"  # noqa: S105 - a URL
-    authorize_url: str = "https://login.intigriti.com/connect/authorize"
+    api_url: HttpUrl = "https://api.intigriti.com/external"
+    token_url: HttpUrl = "https://login.intigriti.com/connect/token"  # noqa: S105 - a URL
+    authorize_url: HttpUrl = "https://login.intigriti.com/connect/authorize"
     api_version: IntigritiApiVersion = "v2.1"
     auth: IntigritiAuth = "client_credentials"
     client_id: str | None = None
-    client_secret: SecretStr | None = None
-    static_token: SecretStr | None = None
+    client_secret: Secret | None = None
+    static_token: Secret | None = None
     scope: str = "company_external_api offline_access"
-    redirect_uri: str = "http://127.0.0.1:8765/callback"
+    redirect_uri: HttpUrl = "http://127.0.0.1:8765/callback"
     timeout_seconds: float = Field(default=30.0, gt=0)
-    web_url: str = "https://app.intigriti.com"
+    web_url: HttpUrl = "https://app.intigriti.com"
     enums: EnumTables = EnumTables()
 
     @model_validator(mode="after")
     def _credentials_fit_auth(self) -> IntigritiSettings:
         if self.auth == "static" and self.static_token is None:
-            raise ValueError("auth 'static' needs static_token")
+            raise ValueError(
+                f"auth 'static' needs static_token "
+                f"(set {_variable('intigriti', 'static_token')})"
+            )
         if self.auth in ("client_credentials", "refresh_token") and (
             self.client_id is None or self.client_secret is None
         ):
-            raise ValueError(f"auth '{self.auth}' needs client_id and client_secret")
+            raise ValueError(
+                f"auth '{self.auth}' needs client_id and client_secret "
+                f"(set {_variable('intigriti', 'client_id')} and "
+                f"{_variable('intigriti', 'client_secret')})"
+            )
         return self
 
 
-class JiraSettings(BaseModel):
+class JiraSettings(_Group):
     """Where Jira is and which account syncd writes as."""
 
-    url: str
+    url: HttpUrl
     email: str | None = None
-    api_token: SecretStr | None = None
-    personal_access_token: SecretStr | None = None
+    api_token: Secret | None = None
+    personal_access_token: Secret | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
 
     @model_validator(mode="after")
@@ -78,20 +133,22 @@ class JiraSettings(BaseModel):
         cloud = self.email is not None and self.api_token is not None
         if not cloud and self.personal_access_token is None:
             raise ValueError(
-                "set email and api_token (Cloud) or personal_access_token (DC)"
+                "set email and api_token (Cloud) or personal_access_token (DC): "
+                f"{_variable('jira', 'email')} and {_variable('jira', 'api_token')}, "
+                f"or {_variable('jira', 'personal_access_token')}"
             )
         return self
 
 
-class RedisSettings(BaseModel):
+class RedisSettings(_Group):
     """The Redis that holds cursors, links, claims and the shared token."""
 
-    url: SecretStr = SecretStr("redis://127.0.0.1:6379/0")
+    url: RedisUrl = SecretStr("redis://127.0.0.1:6379/0")
     key_prefix: str = "syncd"
     socket_timeout_seconds: float = Field(default=5.0, gt=0)
 
 
-class SyncSettings(BaseModel):
+class SyncSettings(_Group):
     """How the worker loop behaves."""
 
     mapping_file: Path = Path("mappings/default.yaml")
@@ -99,10 +156,13 @@ class SyncSettings(BaseModel):
     overlap_seconds: int = Field(default=300, ge=0)
     concurrency: int = Field(default=8, ge=1, le=64)
     claim_ttl_seconds: int = Field(default=300, ge=1)
+    uncertain_create_settle_seconds: float = Field(default=60.0, ge=0)
+    """After a create whose answer was lost, wait this long (longer than
+    Jira's search index lags) before concluding no issue was made."""
     """How long a create claim outlives a process killed while creating."""
 
 
-class AttachmentSettings(BaseModel):
+class AttachmentSettings(_Group):
     """Report attachments copied to Jira, and the file hosts syncd may fetch.
 
     Links in reports are fetched without the Intigriti token, only from
@@ -121,7 +181,7 @@ class AttachmentSettings(BaseModel):
     timeout_seconds: float = Field(default=60.0, gt=0)
 
 
-class LimitSettings(BaseModel):
+class LimitSettings(_Group):
     """Request rates shared through Redis by every syncd process; None is no cap.
 
     A ``Retry-After`` from either service pauses every process sharing the
@@ -134,7 +194,7 @@ class LimitSettings(BaseModel):
     """Requests that may go at once after an idle spell."""
 
 
-class BackfillSettings(BaseModel):
+class BackfillSettings(_Group):
     """`syncd backfill`: importing the history."""
 
     concurrency: int = Field(default=32, ge=1, le=256)
@@ -143,7 +203,7 @@ class BackfillSettings(BaseModel):
     progress_ttl_days: int = Field(default=30, ge=1)
 
 
-class HttpSettings(BaseModel):
+class HttpSettings(_Group):
     """The operations server: health, readiness, metrics and webhooks."""
 
     enabled: bool = True
@@ -154,11 +214,11 @@ class HttpSettings(BaseModel):
     max_body_bytes: int = Field(default=1_048_576, gt=0)
 
 
-class WebhookSettings(BaseModel):
+class WebhookSettings(_Group):
     """Receivers that trigger an immediate sync; a receiver without a secret is off."""
 
-    intigriti_secret: SecretStr | None = None
-    jira_secret: SecretStr | None = None
+    intigriti_secret: Secret | None = None
+    jira_secret: Secret | None = None
     replay_window_seconds: int = Field(default=300, gt=0)
     """Deliveries whose ``createdAt`` is further than this from now are stale."""
 
@@ -172,6 +232,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="forbid",
+        allow_inf_nan=False,
         secrets_dir=None,
     )
 
@@ -207,9 +268,14 @@ class Settings(BaseSettings):
         return init_settings, env_settings, dotenv_settings, secrets
 
 
-def _variable_name(location: tuple[int | str, ...]) -> str:
+def variable_name(location: tuple[int | str, ...]) -> str:
+    """The variable a validation error's location stands for.
+
+    An unknown key from the env file arrives with its prefix already on
+    (``syncd_foo``); it is not prefixed twice.
+    """
     path = NESTED_DELIMITER.join(str(part) for part in location).upper()
-    return f"{ENV_PREFIX}{path}"
+    return path if path.startswith(ENV_PREFIX) else f"{ENV_PREFIX}{path}"
 
 
 def default_secrets_dir(environ: Mapping[str, str] | None = None) -> Path | None:
@@ -282,6 +348,6 @@ def load_settings(
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            name = _variable_name(error["loc"])
+            name = variable_name(error["loc"])
             problems.append(f"{name}: {error['msg']}")
         raise ConfigError("invalid settings:\n  " + "\n  ".join(problems)) from None
