@@ -97,15 +97,35 @@ def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -
 
 @main.command()
 @env_file_option
-@click.option("--once", is_flag=True, required=True, help="Run one cycle and exit.")
+@click.option(
+    "--once", is_flag=True, help="Accepted for compatibility: sync always runs once."
+)
 @click.option("--full", is_flag=True, help="Ignore the cursor: look at everything.")
+@click.option(
+    "--retry-quarantined",
+    is_flag=True,
+    help="With --full: release every quarantined submission first, so the pass "
+    "tries them again (after fixing the mapping).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def sync(env_file: Path | None, once: bool, full: bool, as_json: bool) -> None:
-    """Run one sync cycle and print what it did."""
+def sync(
+    env_file: Path | None,
+    once: bool,
+    full: bool,
+    retry_quarantined: bool,
+    as_json: bool,
+) -> None:
+    """Run one sync cycle and print what it did (`syncd run` is the loop)."""
     from syncd.runtime import open_runtime
 
+    if retry_quarantined and not full:
+        # Quarantined submissions lie behind the cursor: only a full pass sees them.
+        raise click.UsageError("--retry-quarantined needs --full")
     settings = _settings(env_file)
     with open_runtime(settings) as runtime:
+        if retry_quarantined:
+            released = runtime.state.release_all_quarantine()
+            click.echo(f"Released {released} quarantined submission(s).", err=True)
         report = runtime.engine.run_cycle(full=full)
     if as_json:
         click.echo(json.dumps({**report.as_dict(), "created_issues": report.created}))
@@ -113,6 +133,85 @@ def sync(env_file: Path | None, once: bool, full: bool, as_json: bool) -> None:
         for name, value in report.as_dict().items():
             click.echo(f"{name:>12}: {value}")
     if report.failures():
+        raise SystemExit(1)
+
+
+@main.group()
+def dlq() -> None:
+    """List, retry or drop quarantined submissions (the dead letters)."""
+
+
+def _chosen_codes(command: F) -> F:
+    """``CODE...`` or ``--all``: the quarantined submissions to act on."""
+    command = click.option(
+        "--all", "every", is_flag=True, help="Every quarantined submission."
+    )(command)
+    return click.argument("codes", nargs=-1)(command)
+
+
+def _check_choice(codes: tuple[str, ...], every: bool) -> None:
+    if bool(codes) == every:
+        raise click.UsageError("name submission codes or give --all (not both)")
+
+
+@dlq.command("list")
+@env_file_option
+@click.option("--json", "as_json", is_flag=True, help="Print the records as JSON.")
+def dlq_list(env_file: Path | None, as_json: bool) -> None:
+    """Show each quarantined submission: code, error, when, version, reason."""
+    from syncd.commands.dlq import open_state, records_json, records_text
+
+    settings = _settings(env_file)
+    with open_state(settings) as state:
+        records = state.quarantined()
+    click.echo(records_json(records) if as_json else records_text(records))
+
+
+@dlq.command("retry")
+@env_file_option
+@_chosen_codes
+def dlq_retry(env_file: Path | None, codes: tuple[str, ...], every: bool) -> None:
+    """Release quarantined submissions and sync each one now."""
+    from syncd.commands.dlq import SUCCEEDED, retry, select
+    from syncd.runtime import open_runtime
+
+    _check_choice(codes, every)
+    settings = _settings(env_file)
+    with open_runtime(settings) as runtime:
+        chosen, missing = select(runtime.state, codes, every)
+        results = retry(runtime.engine, runtime.state, chosen)
+    if not chosen and not missing:
+        click.echo("No quarantined submissions.")
+    for _, line in results:
+        click.echo(line)
+    for code in missing:
+        click.echo(f"{code}: not quarantined", err=True)
+    if missing or any(outcome not in SUCCEEDED for outcome, _ in results):
+        raise SystemExit(1)
+
+
+@dlq.command("drop")
+@env_file_option
+@_chosen_codes
+def dlq_drop(env_file: Path | None, codes: tuple[str, ...], every: bool) -> None:
+    """Release quarantined submissions without syncing them.
+
+    Each is tried again when it next changes, or by `syncd sync --full`.
+    """
+    from syncd.commands.dlq import drop, open_state, select
+
+    _check_choice(codes, every)
+    settings = _settings(env_file)
+    with open_state(settings) as state:
+        chosen, missing = select(state, codes, every)
+        lines = drop(state, chosen)
+    if not chosen and not missing:
+        click.echo("No quarantined submissions.")
+    for line in lines:
+        click.echo(line)
+    for code in missing:
+        click.echo(f"{code}: not quarantined", err=True)
+    if missing:
         raise SystemExit(1)
 
 
@@ -334,7 +433,7 @@ def simulate(
     with_redis: bool,
     env_file: Path | None,
 ) -> None:
-    """Start the Intigriti and Jira simulators on loopback until Ctrl-C."""
+    """Start the Intigriti and Jira simulators on loopback until Ctrl-C or SIGTERM."""
     from syncd.sim.runner import serve_until_stopped
 
     configure_logging("WARNING", "console")

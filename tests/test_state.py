@@ -101,3 +101,36 @@ def test_a_password_protected_redis_needs_the_password(tmp_path) -> None:
 
     assert isinstance(client, redis.Redis)
     assert "s3cret-pass" not in str(raised.value)
+
+
+def test_a_quarantine_record_is_read_by_code(state: State) -> None:
+    state.quarantine("ACME-1", 100, reason="jira rejected field x", error="Rejected")
+
+    record = state.quarantine_record("ACME-1")
+
+    assert record is not None
+    assert (record.code, record.updated_at, record.reason) == (
+        "ACME-1",
+        100,
+        "jira rejected field x",
+    )
+    assert state.quarantine_record("ACME-2") is None
+
+
+def test_releasing_says_whether_there_was_a_record(state: State) -> None:
+    state.quarantine("ACME-1", 100, reason="r", error="Rejected")
+
+    assert state.release_quarantine("ACME-1") is True
+    assert state.release_quarantine("ACME-1") is False
+
+
+def test_release_all_quarantine_frees_every_record(state: State) -> None:
+    for number in range(3):
+        state.quarantine(f"ACME-{number}", 100, reason="r", error="Rejected")
+
+    released = state.release_all_quarantine()
+
+    assert released == 3
+    assert state.quarantined() == []
+    assert not state.is_quarantined("ACME-1", 100)
+    assert state.release_all_quarantine() == 0

@@ -7,12 +7,14 @@ writes.
 
 from __future__ import annotations
 
+import signal
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 
 from syncd.sim.intigriti import IntigritiSimConfig, IntigritiStore
 from syncd.sim.intigriti import create_app as create_intigriti_app
@@ -132,8 +134,11 @@ def serve_until_stopped(
     with_redis: bool,
     echo: Callable[[str], None],
 ) -> None:
-    """``syncd simulate``: run until Ctrl-C, printing how to reach everything."""
+    """``syncd simulate``: run until Ctrl-C or SIGTERM, printing how to reach
+    everything; either way the servers and the private Redis are stopped."""
+    stop = threading.Event()
     with ExitStack() as stack:
+        stack.enter_context(_stop_on_sigterm(stop))
         sims = stack.enter_context(
             running_simulators(
                 seed=seed,
@@ -162,7 +167,25 @@ def serve_until_stopped(
             write_env_file(env_file, env)
             echo(f"Wrote {env_file}; run: syncd sync --once --env-file {env_file}")
         echo("Press Ctrl-C to stop.")
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            echo("Stopping the simulators.")
+        with suppress(KeyboardInterrupt):
+            stop.wait()
+        echo("Stopping the simulators.")
+
+
+@contextmanager
+def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
+    """Let SIGTERM end the wait as Ctrl-C does, so the ExitStack unwinds.
+
+    Without it SIGTERM kills the process outright and the redis-server child
+    outlives it.
+    """
+
+    # Runs between two bytecodes of the main thread: it only sets the event.
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, handle)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
