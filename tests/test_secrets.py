@@ -116,10 +116,14 @@ def test_syncs_with_faults_and_revoked_tokens_leak_no_secret(
         sims.intigriti.set_faults(
             FaultSettings(throttle_rate=0.3, retry_after=0, seed=3)
         )
-        sims.jira.set_faults(error_rate=0.3, drop_rate=0.1)
+        # Every Jira call fails in the first cycle (so the failure path runs
+        # for certain), then some do.
+        sims.jira.set_faults(error_rate=1.0)
         for number in range(4):
             sims.intigriti.create_submission({"title": f"New report {number}"})
-        for _ in range(3):
+        for cycle in range(3):
+            if cycle == 1:
+                sims.jira.set_faults(error_rate=0.3, drop_rate=0.1)
             try:
                 runtime.engine.run_cycle()
             except SyncdError as exc:
