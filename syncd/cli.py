@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from syncd.errors import ConfigError
+from syncd.errors import ConfigError, SyncdError
 from syncd.intigriti.enums import SubmissionStatus
 from syncd.logs import configure_logging
 from syncd.settings import Settings, load_settings
@@ -24,6 +24,7 @@ from syncd.settings import Settings, load_settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_CONFIG = 2
+EXIT_FAILED = 1
 
 
 def env_file_option(command: F) -> F:
@@ -46,7 +47,12 @@ def _settings(env_file: Path | None) -> Settings:
 
 
 class _ConfigAware(click.Group):
-    """Turn a ConfigError raised anywhere below into a clean exit 2."""
+    """Turn syncd's own errors into one clear line and an exit code.
+
+    A ConfigError (something a person must fix) exits 2; any other
+    SyncdError (a service refused or is away) exits 1. Messages name ids,
+    fields and status codes, never report content or secrets.
+    """
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -54,6 +60,9 @@ class _ConfigAware(click.Group):
         except ConfigError as exc:
             click.echo(f"Error: {exc}", err=True)
             ctx.exit(EXIT_CONFIG)
+        except SyncdError as exc:
+            click.echo(f"Error: {type(exc).__name__}: {exc}", err=True)
+            ctx.exit(EXIT_FAILED)
 
 
 @click.group(cls=_ConfigAware)

@@ -449,3 +449,15 @@ def test_full_sync_skips_quarantined_unless_told_to_retry_them(
     assert (report["created"], report["quarantined"]) == (len(codes), 0)
     assert alone.returncode == 2
     assert "--retry-quarantined needs --full" in alone.stderr
+
+
+def test_a_service_failure_is_one_clear_line_not_a_traceback(
+    simulators: Simulators, env_file: Path
+) -> None:
+    simulators.jira.set_faults(error_rate=1.0)
+
+    done = syncd("sync", "--once", "--env-file", str(env_file))
+
+    assert done.returncode == 1
+    assert "Error: ServiceUnavailable: jira server_info" in done.stderr
+    assert "Traceback" not in done.stderr
