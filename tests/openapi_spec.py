@@ -58,6 +58,11 @@ EVENT_EXTRA_KEYS: dict[str, Any] = {
 
 
 def raw_spec() -> dict[str, Any]:
+    if not SPEC_PATH.is_file():
+        raise FileNotFoundError(
+            f"Intigriti's OpenAPI document is expected at {SPEC_PATH}: the "
+            "shared/ folder beside the clone, as CI lays it out"
+        )
     spec: dict[str, Any] = json.loads(SPEC_PATH.read_text(encoding="utf-8"))
     return spec
 
