@@ -14,13 +14,9 @@ and hands webhook deliveries to their receivers.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 
 import structlog
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -28,6 +24,7 @@ from starlette.routing import Route
 
 from syncd.ops.health import Health
 from syncd.ops.metrics import CONTENT_TYPE, Metrics
+from syncd.serving import ServedApp
 
 log = structlog.get_logger("syncd.ops.server")
 
@@ -92,58 +89,19 @@ def _function(endpoint: Endpoint) -> Endpoint:
     return call
 
 
-class OpsServer:
-    """uvicorn on a background thread; ``start`` returns once it listens."""
+class OpsServer(ServedApp):
+    """The operations app on its own thread; ``start`` returns once it listens."""
 
     def __init__(self, app: Starlette, host: str, port: int) -> None:
-        config = uvicorn.Config(
-            app,
-            host=host,
-            port=port,
-            log_config=None,  # keep syncd.logs' handlers
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=5,
+        super().__init__(
+            app, host, port, name="ops-http", keep_logging=True, graceful_seconds=5
         )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._run, name="ops-http", daemon=True)
-        self.host = host
-
-    def _run(self) -> None:
-        asyncio.run(self._server.serve())
 
     @property
     def port(self) -> int:
-        """The bound port (useful when 0 asked for a free one)."""
-        servers = getattr(self._server, "servers", [])
-        for server in servers:
-            for sock in server.sockets:
-                port: int = sock.getsockname()[1]
-                return port
-        return self._server.config.port
+        return self.bound_port
 
     def start(self, timeout: float = 10.0) -> OpsServer:
-        self._thread.start()
-        waited = threading.Event()
-        while not self._server.started and self._thread.is_alive() and timeout > 0:
-            waited.wait(0.02)
-            timeout -= 0.02
-        if not self._server.started:
-            raise RuntimeError(f"ops server did not start on {self.host}")
+        super().start(timeout)
         log.info("ops.server_started", host=self.host, port=self.port)
         return self
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-
-    def __enter__(self) -> OpsServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
