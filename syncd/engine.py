@@ -24,6 +24,7 @@ import structlog
 
 from syncd.attachments import AttachmentSync
 from syncd.errors import (
+    IssueDeleted,
     NotFoundError,
     OutcomeUnknown,
     PermanentError,
@@ -37,6 +38,7 @@ from syncd.jira.models import Flavour, IssueRef
 from syncd.mapping.build import build_draft, submission_label
 from syncd.mapping.draft import IssueDraft
 from syncd.mapping.models import Mapping
+from syncd.settings import OnDeleted
 from syncd.state import State, digest
 from syncd.status_sync import IssueResult, StatusSync
 
@@ -157,6 +159,7 @@ class Engine:
         attachments: AttachmentSync | None = None,
         errors: ErrorRecorder | None = None,
         settle_seconds: float = UNCERTAIN_CREATE_SETTLE_SECONDS,
+        on_deleted: OnDeleted = "report",
     ) -> None:
         self._source = source
         self._tracker = tracker
@@ -170,6 +173,7 @@ class Engine:
         self._attachments = attachments
         self._errors = errors
         self._settle_seconds = settle_seconds
+        self._on_deleted = on_deleted
 
     def run_cycle(
         self, *, full: bool = False, stop: threading.Event | None = None
@@ -299,6 +303,8 @@ class Engine:
 
         link = self._state.link(code)
         created = False
+        if link is not None:
+            link = self._follow(code, link)
         if link is None:
             attempt = self._create(submission, draft, fields)
             if attempt is None:
@@ -335,6 +341,43 @@ class Engine:
             return Outcome.CREATED
         touched = changed or extras or moved or carried
         return Outcome.UPDATED if touched else Outcome.UNCHANGED
+
+    def _follow(self, code: str, link: IssueRef) -> IssueRef | None:
+        """The linked issue as Jira has it now, read by id.
+
+        A person may have moved it (same id, new key: the stored key and,
+        through its digest, the internal reference follow) or deleted it
+        (``on_deleted``: quarantine with the reason, or None so that a new
+        issue is created).
+        """
+        try:
+            current = self._tracker.get_issue(link.id).ref
+        except NotFoundError:
+            self._deleted(code, link)
+            return None
+        if current.key != link.key:
+            log.warning(
+                "sync.issue_moved",
+                jira_id=link.id,
+                jira_key=current.key,
+                previous_key=link.key,
+            )
+            self._state.record_link(code, current)
+        return current
+
+    def _deleted(self, code: str, link: IssueRef) -> None:
+        log.warning(
+            "sync.issue_deleted",
+            jira_id=link.id,
+            jira_key=link.key,
+            on_deleted=self._on_deleted,
+        )
+        if self._on_deleted == "report":
+            raise IssueDeleted(
+                f"jira issue {link.key} (id {link.id}) was deleted in Jira; "
+                "set SYNCD_SYNC__ON_DELETED=recreate to create a new one"
+            )
+        self._state.drop_link(code)
 
     def _create(
         self, submission: Submission, draft: IssueDraft, fields: dict[str, Any]

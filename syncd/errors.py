@@ -12,6 +12,7 @@
         ├── AuthError            credentials refused (bad client, revoked refresh token)
         ├── RejectedError        the service refused the payload (400, 409, 413)
         ├── NotFoundError        the object is gone (404)
+        │   └── IssueDeleted     a person deleted the linked Jira issue
         └── MappingError         a submission cannot be mapped (template, routing)
 
 Retry decisions go by type, never by message text. Messages never carry
@@ -67,6 +68,10 @@ class RejectedError(PermanentError):
 
 class NotFoundError(PermanentError):
     """The remote object does not exist (any more)."""
+
+
+class IssueDeleted(NotFoundError):
+    """The Jira issue linked to a submission was deleted by a person."""
 
 
 class MappingError(PermanentError):

@@ -112,6 +112,7 @@ def open_runtime(
             concurrency=settings.sync.concurrency,
             claim_ttl_seconds=settings.sync.claim_ttl_seconds,
             settle_seconds=settings.sync.uncertain_create_settle_seconds,
+            on_deleted=settings.sync.on_deleted,
             status=status,
             attachments=attachments,
             errors=errors,

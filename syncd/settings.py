@@ -43,6 +43,7 @@ CREDENTIALS_DIRECTORY = "CREDENTIALS_DIRECTORY"
 
 IntigritiAuth = Literal["client_credentials", "refresh_token", "static"]
 IntigritiApiVersion = Literal["v2.1", "v2.0", "v1.2"]
+OnDeleted = Literal["report", "recreate"]
 REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
@@ -156,10 +157,13 @@ class SyncSettings(_Group):
     overlap_seconds: int = Field(default=300, ge=0)
     concurrency: int = Field(default=8, ge=1, le=64)
     claim_ttl_seconds: int = Field(default=300, ge=1)
+    """How long a create claim outlives a process killed while creating."""
     uncertain_create_settle_seconds: float = Field(default=60.0, ge=0)
     """After a create whose answer was lost, wait this long (longer than
     Jira's search index lags) before concluding no issue was made."""
-    """How long a create claim outlives a process killed while creating."""
+    on_deleted: OnDeleted = "report"
+    """A linked Jira issue a person deleted: quarantine the submission with
+    the reason (``report``), or drop the link and create a new issue."""
 
 
 class AttachmentSettings(_Group):

@@ -115,6 +115,19 @@ class State:
         pipe.delete(self._key("creating", code))
         pipe.execute()
 
+    def drop_link(self, code: str) -> None:
+        """Forget a submission's issue (a person deleted it) and everything
+        recorded about what was written there, so a new issue gets it all."""
+        found = self.link(code)
+        keys = [
+            self._key(kind, code)
+            for kind in ("link", "fingerprint", "seen", "status", "carried")
+        ]
+        if found is not None:
+            keys.append(self._key("issue", found.id))
+        keys += self._redis.scan_iter(self._key("attachment", code, "*"), count=500)
+        self._redis.delete(*keys)
+
     def mark_create_attempt(self, code: str) -> None:
         """Note that a create is about to be sent: its outcome may be lost."""
         self._redis.set(self._key("creating", code), str(int(time.time())))

@@ -393,3 +393,97 @@ def test_a_create_whose_answer_was_lost_is_never_made_twice(
     assert settled.count(Outcome.CREATED) == 0
     assert len(creates) == count
     assert all(link is not None for link in links)
+
+
+def _change_title(sims: Simulators, code: str, title: str) -> None:
+    time.sleep(1.05)  # lastUpdatedAt has whole seconds
+    sims.intigriti.update_submission(code, {"title": title})
+
+
+def _delete_in_jira(sims: Simulators, issue_id: str) -> None:
+    bot = sims.jira.config.user("syncd-bot")
+    response = httpx.delete(
+        f"{sims.jira_url}/rest/api/3/issue/{issue_id}", auth=(bot.email, bot.api_token)
+    )
+    response.raise_for_status()
+
+
+def test_a_moved_issue_is_followed_and_its_new_key_recorded_on_both_sides(
+    simulators: Simulators, runtime: Runtime
+) -> None:
+    runtime.engine.run_cycle()
+    code = visible_codes(simulators)[0]
+    before = runtime.state.link(code)
+    assert before is not None
+    new_key = simulators.jira.move_issue(before.id, "MOBILE")
+    _change_title(simulators, code, "Moved by a person")
+
+    report = runtime.engine.run_cycle()
+
+    after = runtime.state.link(code)
+    reference = simulators.intigriti.submission(code).internal_reference
+    assert report.count(Outcome.UPDATED) == 1
+    assert report.count(Outcome.CREATED) == 0
+    assert after is not None
+    assert (after.id, after.key) == (before.id, new_key)
+    assert reference is not None
+    assert (reference.reference, reference.url) == (
+        new_key,
+        f"{simulators.jira_url}/browse/{new_key}",
+    )
+    summary = simulators.jira.issue_snapshot(before.id)["fields"]["summary"]
+    assert summary == f"[{code}] Moved by a person"
+
+
+def test_a_deleted_issue_is_reported_in_quarantine_by_default(
+    simulators: Simulators, runtime: Runtime
+) -> None:
+    runtime.engine.run_cycle()
+    code = visible_codes(simulators)[0]
+    link = runtime.state.link(code)
+    assert link is not None
+    _delete_in_jira(simulators, link.id)
+    _change_title(simulators, code, "Changed after the delete")
+    simulators.jira.clear_requests()
+
+    with capture_logs() as logs:
+        report = runtime.engine.run_cycle()
+
+    record = runtime.state.quarantine_record(code)
+    assert report.count(Outcome.QUARANTINED) == 1
+    assert record is not None
+    assert record.error == "IssueDeleted"
+    assert f"{link.key} (id {link.id}) was deleted" in record.reason
+    assert "POST /rest/api/3/issue" not in jira_writes(simulators)
+    assert [e["on_deleted"] for e in logs if e["event"] == "sync.issue_deleted"] == [
+        "report"
+    ]
+
+
+def test_a_deleted_issue_is_created_afresh_when_the_setting_says_recreate(
+    simulators: Simulators, settings: Settings
+) -> None:
+    settings = settings.model_copy(
+        update={"sync": settings.sync.model_copy(update={"on_deleted": "recreate"})}
+    )
+    with open_runtime(settings) as runtime:
+        runtime.engine.run_cycle()
+        code = visible_codes(simulators)[0]
+        old = runtime.state.link(code)
+        assert old is not None
+        _delete_in_jira(simulators, old.id)
+        _change_title(simulators, code, "Changed after the delete")
+        simulators.jira.clear_requests()
+
+        report = runtime.engine.run_cycle()
+        new = runtime.state.link(code)
+
+    assert report.count(Outcome.CREATED) == 1
+    assert new is not None
+    assert new.id != old.id
+    assert jira_writes(simulators).count("POST /rest/api/3/issue") == 1
+    issue = simulators.jira.issue_snapshot(new.id)
+    assert issue["fields"]["summary"] == f"[{code}] Changed after the delete"
+    reference = simulators.intigriti.submission(code).internal_reference
+    assert reference is not None
+    assert reference.reference == new.key
