@@ -34,7 +34,19 @@ def intigriti_answers_follow_the_spec(
     monkeypatch.setattr(runner, "create_intigriti_app", create_validated)
     yield started
     violations = [found for app in started for found in app.violations]
+    _SPEC_CHECKS["answers"] += sum(app.checked for app in started)
     assert violations == []
+
+
+_SPEC_CHECKS = {"answers": 0}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say how many company-API answers were checked against the spec."""
+    terminalreporter.write_line(
+        "Intigriti simulator answers validated against openapi-v2.1.json "
+        f"(outside the simulator's own tests): {_SPEC_CHECKS['answers']}"
+    )
 
 
 @pytest.fixture(scope="session")
