@@ -128,6 +128,11 @@ class JiraSettings(_Group):
     api_token: Secret | None = None
     personal_access_token: Secret | None = None
     timeout_seconds: float = Field(default=30.0, gt=0)
+    retry_attempts: int = Field(default=4, ge=1, le=20)
+    """Tries of an idempotent request (read, PUT, upsert); creates: one."""
+    retry_initial_seconds: float = Field(default=0.5, ge=0)
+    retry_max_seconds: float = Field(default=30.0, ge=0)
+    """Longest wait between tries; a longer Retry-After ends the retries."""
 
     @model_validator(mode="after")
     def _one_way_to_log_in(self) -> JiraSettings:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any, BinaryIO
 
 import structlog
@@ -43,6 +44,7 @@ from syncd.jira.fields import (
 )
 from syncd.jira.issues import FoundIssue, IssueSnapshot, Transition
 from syncd.jira.models import Flavour, IssueRef
+from syncd.jira.retrying import RetryPolicy
 from syncd.mapping.draft import IssueDraft
 from syncd.settings import JiraSettings
 
@@ -59,8 +61,15 @@ def _jql_string(value: str) -> str:
 class JiraClient:
     """Issues, comments, links and properties on one Jira site."""
 
-    def __init__(self, jira: JIRA, flavour: Flavour, server_url: str) -> None:
+    def __init__(
+        self,
+        jira: JIRA,
+        flavour: Flavour,
+        server_url: str,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self._jira = jira
+        self._retry = retry or RetryPolicy()
         self.flavour = flavour
         self._server_url = server_url.rstrip("/")
         self._catalog: FieldCatalog | None = None
@@ -71,7 +80,12 @@ class JiraClient:
     def connect(cls, settings: JiraSettings) -> JiraClient:
         """Detect the flavour with one ``serverInfo`` call, then log in for it."""
         jira, flavour = open_jira(settings)
-        return cls(jira, flavour, settings.url)
+        retry = RetryPolicy(
+            attempts=settings.retry_attempts,
+            initial_seconds=settings.retry_initial_seconds,
+            max_seconds=settings.retry_max_seconds,
+        )
+        return cls(jira, flavour, str(settings.url), retry)
 
     def add_response_hook(self, hook: Callable[..., Any]) -> None:
         """Call ``hook(response)`` after every response, e.g. for metrics.
@@ -171,24 +185,36 @@ class JiraClient:
 
     def get_issue(self, issue_id: str) -> IssueSnapshot:
         """The issue by id, read directly (JQL's index may lag behind)."""
+
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get
-        with translated("get_issue", issue_id):
-            issue = self._jira.issue(issue_id)
+        def read() -> Any:
+            with translated("get_issue", issue_id):
+                return self._jira.issue(issue_id)
+
+        issue = self._retry.call("get_issue", read)
         return IssueSnapshot.from_raw(issue.raw)
 
     def update_issue(self, issue_id: str, fields: Mapping[str, Any]) -> None:
         """Set the given fields (Jira field ids) and nothing else."""
         if not fields:
             return
+
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-put
-        with translated("update_issue", issue_id):
-            self._send("PUT", f"issue/{issue_id}", {"fields": dict(fields)})
+        def write() -> None:
+            with translated("update_issue", issue_id):
+                self._send("PUT", f"issue/{issue_id}", {"fields": dict(fields)})
+
+        self._retry.call("update_issue", write)
 
     def transitions(self, issue_id: str) -> list[Transition]:
         """Transitions available from the current status, with their screens."""
+
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-transitions-get
-        with translated("transitions", issue_id):
-            raw = self._jira.transitions(issue_id, expand="transitions.fields")
+        def read() -> Any:
+            with translated("transitions", issue_id):
+                return self._jira.transitions(issue_id, expand="transitions.fields")
+
+        raw = self._retry.call("transitions", read)
         return [Transition.from_raw(item) for item in raw]
 
     def transition(
@@ -231,15 +257,22 @@ class JiraClient:
     ) -> str:
         """Create or update (same ``global_id``) a web link; return its id."""
         payload = {"globalId": global_id, "object": {"url": url, "title": title}}
+
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-remote-links/#api-rest-api-3-issue-issueidorkey-remotelink-post
-        with translated("add_remote_link", issue_id):
-            answer = self._send("POST", f"issue/{issue_id}/remotelink", payload)
+        def upsert() -> Any:
+            with translated("add_remote_link", issue_id):
+                return self._send("POST", f"issue/{issue_id}/remotelink", payload)
+
+        answer = self._retry.call("add_remote_link", upsert)
         return str(answer["id"])
 
     def set_property(self, issue_id: str, key: str, value: Any) -> None:
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/#api-rest-api-3-issue-issueidorkey-properties-propertykey-put
-        with translated("set_property", issue_id):
-            self._jira.add_issue_property(issue_id, key, value)
+        def write() -> None:
+            with translated("set_property", issue_id):
+                self._jira.add_issue_property(issue_id, key, value)
+
+        self._retry.call("set_property", write)
 
     def get_property(self, issue_id: str, key: str) -> Any | None:
         """The property's value, or ``None`` if the issue has no such property.
@@ -248,13 +281,20 @@ class JiraClient:
         only in that case is the issue itself read, so that a deleted issue
         still raises ``NotFoundError``.
         """
+
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issue-properties/#api-rest-api-3-issue-issueidorkey-properties-propertykey-get
-        try:
+        def read() -> Any:
             with translated("get_property", issue_id, expected=(404,)):
-                found = self._jira.issue_property(issue_id, key)
-        except NotFoundError:
+                return self._jira.issue_property(issue_id, key)
+
+        def exists() -> None:
             with translated("get_issue", issue_id):
                 self._send("GET", f"issue/{issue_id}", params={"fields": "summary"})
+
+        try:
+            found = self._retry.call("get_property", read)
+        except NotFoundError:
+            self._retry.call("get_issue", exists)
             return None
         return found.raw.get("value")
 
@@ -295,15 +335,19 @@ class JiraClient:
         found: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            with translated("search"):
-                page = self._jira.enhanced_search_issues(
+            page = self._retry.call(
+                "search",
+                partial(
+                    self._page,
+                    self._jira.enhanced_search_issues,
                     jql,
                     nextPageToken=token,
                     maxResults=page_size,
                     fields=list(fields),
                     reconcileIssues=[int(i) for i in reconcile_ids] or None,
                     json_result=True,
-                )
+                ),
+            )
             found.extend(page.get("issues", []))
             token = page.get("nextPageToken")
             if not token or page.get("isLast", False):
@@ -315,19 +359,29 @@ class JiraClient:
         # https://docs.atlassian.com/software/jira/docs/api/REST/9.12.0/#api/2/search-search
         found: list[dict[str, Any]] = []
         while True:
-            with translated("search"):
-                page = self._jira.search_issues(
+            start = len(found)
+            page = self._retry.call(
+                "search",
+                partial(
+                    self._page,
+                    self._jira.search_issues,
                     jql,
-                    startAt=len(found),
+                    startAt=start,
                     maxResults=page_size,
                     fields=list(fields),
                     json_result=True,
-                )
+                ),
+            )
             issues = page.get("issues", [])
             found.extend(issues)
             total = page.get("total")
             if not issues or (total is not None and len(found) >= total):
                 return found
+
+    @staticmethod
+    def _page(search: Callable[..., Any], jql: str, **options: Any) -> Any:
+        with translated("search"):
+            return search(jql, **options)
 
     # -- custom fields -------------------------------------------------------
 
