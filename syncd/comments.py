@@ -48,6 +48,12 @@ class CommentSink(Protocol):
     ) -> str: ...
 
 
+# A claim per item, so that replicas do not post one message twice; it is
+# kept after success (the carried record then answers) and expires if the
+# worker dies mid-post.
+CARRY_CLAIM_SECONDS = 300
+
+
 def echo_key(text: str) -> str:
     return "echo:" + digest(text.strip())
 
@@ -90,6 +96,9 @@ def push_messages(
         key = f"i:{source_id}"
         if state.carried(code, key) or state.carried(code, echo_key(text)):
             continue
+        token = state.claim(f"{code}:carry:{key}", CARRY_CLAIM_SECONDS)
+        if token is None or state.carried(code, key):
+            continue  # another worker is posting it, or just did
 
         kind = "internal message" if internal else "message"
         header = f"Intigriti {kind} from {event.user_name or 'unknown'}:"
@@ -99,7 +108,11 @@ def push_messages(
         visibility = None
         if internal and config.internal_visibility is not None:
             visibility = config.internal_visibility.model_dump()
-        tracker.add_comment(link.id, body, visibility)
+        try:
+            tracker.add_comment(link.id, body, visibility)
+        except BaseException:
+            state.release_claim(f"{code}:carry:{key}", token)
+            raise
         state.record_carried(code, key)
         posted += 1
     if posted:
@@ -137,10 +150,18 @@ def pull_comments(
         if not text:
             continue
 
+        token = state.claim(f"{code}:carry:{key}", CARRY_CLAIM_SECONDS)
+        if token is None or state.carried(code, key):
+            continue  # another worker is carrying it, or just did
+
         name = author.get("displayName") or "someone"
         message = f"{text}\n\n({name} on Jira {issue.key})"
         state.record_carried(code, echo_key(message))
-        source.add_comment(code, message, internal=True)
+        try:
+            source.add_comment(code, message, internal=True)
+        except BaseException:
+            state.release_claim(f"{code}:carry:{key}", token)
+            raise
         state.record_carried(code, key)
         carried += 1
     if carried:

@@ -51,6 +51,9 @@ REMOTE_LINK = "@remote_link"
 # search index lags behind writes (seconds, in practice).
 UNCERTAIN_CREATE_SETTLE_SECONDS = 60.0
 INTERNAL_REFERENCE = "@internal_reference"
+# A version newer than this may still change within its second (see
+# ``_settled_version``); allows for a little clock skew too.
+SEEN_SETTLE_SECONDS = 2.0
 
 
 class Outcome(StrEnum):
@@ -139,6 +142,18 @@ class CycleReport:
 
 def _unix(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def _settled_version(submission: Submission) -> int | None:
+    """The version to remember as seen, or None while it is this recent.
+
+    ``lastUpdatedAt`` has whole seconds: a message placed in the same second
+    as the change just read leaves it as it is, and remembering it would
+    skip that message until the next change. A recent version is synced
+    again on the next pass (the overlap lists it), which costs reads only.
+    """
+    updated_at = _unix(submission.last_updated_at)
+    return None if time.time() - updated_at < SEEN_SETTLE_SECONDS else updated_at
 
 
 class Engine:
@@ -334,9 +349,7 @@ class Engine:
 
         fingerprints = {name: digest(value) for name, value in changed.items()}
         fingerprints.update(extras)
-        self._state.record_written(
-            code, _unix(submission.last_updated_at), fingerprints
-        )
+        self._state.record_written(code, _settled_version(submission), fingerprints)
         if created:
             return Outcome.CREATED
         touched = changed or extras or moved or carried

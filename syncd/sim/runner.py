@@ -61,6 +61,9 @@ class Simulators:
             "SYNCD_ATTACHMENTS__ALLOWED_HOSTS": '["127.0.0.1"]',
             "SYNCD_ATTACHMENTS__ALLOWED_SCHEMES": '["http", "https"]',
             "SYNCD_ATTACHMENTS__ALLOWED_NETWORKS": '["127.0.0.1/32"]',
+            # Loopback answers in milliseconds: retry Jira reads and PUTs soon.
+            "SYNCD_JIRA__RETRY_INITIAL_SECONDS": "0.05",
+            "SYNCD_JIRA__RETRY_MAX_SECONDS": "2",
         }
         if self.jira_flavour is Flavour.CLOUD:
             env["SYNCD_JIRA__EMAIL"] = bot.email
