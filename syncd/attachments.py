@@ -27,7 +27,7 @@ import structlog
 from syncd.attachment_records import COMMENT_PREFIX, AttachmentRecords
 from syncd.errors import RejectedError
 from syncd.intigriti.files import Download, FileRefused, FileTooLarge, LinkExpired
-from syncd.intigriti.models import Submission
+from syncd.intigriti.models import Attachment, Submission
 from syncd.jira.models import Flavour, IssueRef
 from syncd.mapping.render import to_adf, to_wiki
 from syncd.mapping.render.plain import parse_plain
@@ -117,6 +117,9 @@ class AttachmentSync:
             for item in submission.attachments
             if self._records.copied(code, item.code) is None
         ]
+        if not pending:
+            return 0
+        pending = self._adopt_uploaded(code, issue, pending)
         if not pending:
             return 0
 
@@ -235,10 +238,30 @@ class AttachmentSync:
         log.info("attachment.linked", attachment=attachment, jira_id=issue.id)
         return Carried.LINKED
 
+    def _adopt_uploaded(
+        self, code: str, issue: IssueRef, pending: list[Attachment]
+    ) -> list[Attachment]:
+        """Record files the issue already carries (Redis lost its records).
+
+        One read of the issue's attachments before any upload: the names
+        syncd gives files (``intigriti-<code>-...``) say which they are.
+        """
+        existing = self._tracker.attachments(issue.id)
+        left = []
+        for item in pending:
+            if not self._adopt(code, item.code, existing):
+                left.append(item)
+        return left
+
     def _recover(self, code: str, issue: IssueRef, attachment: int) -> bool:
         """After an upload whose answer was lost: is the file there already?"""
+        return self._adopt(code, attachment, self._tracker.attachments(issue.id))
+
+    def _adopt(
+        self, code: str, attachment: int, existing: list[tuple[str, str]]
+    ) -> bool:
         prefix = f"{FILENAME_PREFIX}{attachment}-"
-        for attachment_id, filename in self._tracker.attachments(issue.id):
+        for attachment_id, filename in existing:
             if filename.startswith(prefix):
                 self._records.record(code, attachment, attachment_id)
                 log.warning("attachment.recovered", attachment=attachment)

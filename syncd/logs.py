@@ -43,7 +43,9 @@ def configure_logging(level: str = "INFO", log_format: LogFormat = "auto") -> No
             logging.getLevelNamesMapping()[level]
         ),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=True,
+        # Not cached: loggers made at import time must follow a later
+        # configuration (and structlog.testing.capture_logs) too.
+        cache_logger_on_first_use=False,
     )
 
     handler = logging.StreamHandler(sys.stderr)

@@ -505,3 +505,20 @@ def test_the_engine_carries_attachments_once(
     assert len(jira_attachments(simulators, issue)) == 2
     assert again.count(Outcome.CREATED) == 0
     assert again.count(Outcome.UPDATED) == 0
+
+
+def test_a_redis_that_lost_its_records_uploads_no_attachment_twice(
+    simulators: Simulators, redis_url: str
+) -> None:
+    env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
+    code = simulators.intigriti.create_submission(
+        {"attachments": 2, "status": "triage"}
+    )
+    with open_runtime(settings_from_env(env)) as runtime:
+        runtime.engine.run_cycle()
+        runtime.redis.flushdb()
+        runtime.engine.run_cycle(full=True)
+        issue = runtime.state.link(code)
+
+    assert issue is not None
+    assert len(jira_attachments(simulators, issue)) == 2

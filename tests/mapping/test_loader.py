@@ -184,7 +184,7 @@ def test_an_alias_bomb_is_refused_at_its_first_alias(
 
     message = _error(path)
 
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 5  # unbounded, this runs for minutes
     assert message == (
         f"{path}:2:8: invalid YAML: alias *a refused: a mapping file may not use "
         "aliases; write the value out"
@@ -219,7 +219,7 @@ def test_a_file_of_too_many_nodes_fails_fast(write_mapping: WriteMapping) -> Non
 
     message = _error(path)
 
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 15  # unbounded: over a minute
     assert f"invalid YAML: more than {MAX_NODES} YAML nodes" in message
 
 

@@ -26,7 +26,7 @@ def test_nested_loops_of_ten_to_the_ten_steps_fail_at_once() -> None:
 
     message = _failure(TEN_TO_THE_TEN)
 
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 5  # unbounded, this runs for minutes
     assert message == (
         f"defaults.summary: template failed: more than {STEP_LIMIT} loop steps"
     )
@@ -49,7 +49,7 @@ def test_work_past_the_step_budget_fails_fast(source: str) -> None:
 
     message = _failure(source)
 
-    assert time.perf_counter() - started < 0.5
+    assert time.perf_counter() - started < 5  # unbounded, this runs for minutes
     assert message.startswith("defaults.summary: template failed: ")
 
 
