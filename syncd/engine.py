@@ -310,6 +310,7 @@ class Engine:
         return self._status.sync_issue(issue_id, actor)
 
     def _sync(self, code: str) -> Outcome:
+        read_at = time.time()  # a message placed after this is not in the draft
         submission = self._source.get_submission(code)
         draft = build_draft(
             submission, self._mapping, self._tracker.flavour, self._tables
@@ -321,7 +322,7 @@ class Engine:
         if link is not None:
             link = self._follow(code, link)
         if link is None:
-            attempt = self._create(submission, draft, fields)
+            attempt = self._create(submission, draft, fields, read_at)
             if attempt is None:
                 return Outcome.DEFERRED
             link, created = attempt
@@ -393,7 +394,11 @@ class Engine:
         self._state.drop_link(code)
 
     def _create(
-        self, submission: Submission, draft: IssueDraft, fields: dict[str, Any]
+        self,
+        submission: Submission,
+        draft: IssueDraft,
+        fields: dict[str, Any],
+        read_at: float,
     ) -> tuple[IssueRef, bool] | None:
         """Create the issue under a claim, unless someone else already did.
 
@@ -429,7 +434,8 @@ class Engine:
             except SyncdError:
                 self._state.clear_create_attempt(code)  # Jira answered: no issue
                 raise
-            self._state.record_link(code, issue)
+            # Messages placed while the issue was being made are carried too.
+            self._state.record_link(code, issue, linked_at=read_at)
             self._state.record_written(
                 code, None, {name: digest(value) for name, value in fields.items()}
             )

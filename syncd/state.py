@@ -101,14 +101,18 @@ class State:
             return None
         return IssueRef(id=found["issue_id"], key=found["issue_key"])
 
-    def record_link(self, code: str, issue: IssueRef) -> None:
+    def record_link(
+        self, code: str, issue: IssueRef, linked_at: float | None = None
+    ) -> None:
+        """Link a submission to its issue; messages placed from ``linked_at``
+        on (default: now) are carried to it."""
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(
             self._key("link", code),
             mapping={
                 "issue_id": issue.id,
                 "issue_key": issue.key,
-                "linked_at": str(int(time.time())),
+                "linked_at": str(int(time.time() if linked_at is None else linked_at)),
             },
         )
         pipe.set(self._key("issue", issue.id), code)
