@@ -250,7 +250,12 @@ def backfill(
     concurrency: int | None,
     as_json: bool,
 ) -> None:
-    """Import historical submissions; resumable, and safe to run again."""
+    """Import historical submissions; resumable, and safe to run again.
+
+    SIGTERM or Ctrl-C stops taking submissions, finishes and records the ones
+    in hand, prints the report and exits 0 (1 if one failed); a second signal
+    exits at once with 130. A later run with the same filters resumes.
+    """
     from syncd.backfill import Filters, render_text, report_json, run_backfill
     from syncd.worker import install_stop_handlers
 

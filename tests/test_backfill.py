@@ -214,3 +214,41 @@ def test_resume_after_kill_creates_exactly_one_issue_each(
     )
     assert len(labels) == len(_visible(simulators))
     assert set(labels.values()) == {1}
+
+
+@pytest.mark.slow
+def test_sigterm_finishes_the_work_in_hand_records_progress_and_exits_0(
+    simulators, redis_url, tmp_path
+):
+    env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
+    env |= {"SYNCD_LOG_FORMAT": "json"}
+    env_file = tmp_path / "sim.env"
+    write_env_file(env_file, env)
+    simulators.jira.set_faults(latency_ms=30)
+    command = [str(SYNCD), "backfill", "--env-file", str(env_file), "--json"]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+
+    process = subprocess.Popen(
+        [*command, "--concurrency", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=clean,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while sum(_created(simulators).values()) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGTERM)
+    out, _ = process.communicate(timeout=30)
+    simulators.jira.set_faults(latency_ms=0)
+    resumed = subprocess.run(command, capture_output=True, text=True, env=clean)
+
+    first = json.loads(out.strip().splitlines()[-1])
+    second = json.loads(resumed.stdout.strip().splitlines()[-1])
+    expected = len(_visible(simulators))
+    assert process.returncode == 0
+    assert first["failed"] == 0
+    assert 3 <= first["created"] < expected
+    assert second["resumed"] == first["created"] + first["unchanged"]
+    assert second["created"] == expected - first["created"]
+    assert sum(_created(simulators).values()) == expected
