@@ -109,9 +109,13 @@ class JiraClient:
 
     def myself(self) -> str:
         """The bot's account: Cloud ``accountId``, Data Center user ``name``."""
+
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-myself/
-        with translated("myself"):
-            user = self._jira.myself()
+        def read() -> Any:
+            with translated("myself"):
+                return self._jira.myself()
+
+        user = self._retry.call("myself", read)
         field = "accountId" if self.flavour is Flavour.CLOUD else "name"
         return str(user[field])
 
