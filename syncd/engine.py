@@ -364,6 +364,9 @@ class Engine:
         (``on_deleted``: quarantine with the reason, or None so that a new
         issue is created).
         """
+        # TODO(#7): a deletion is seen only when the submission next changes
+        # (or on `dlq retry`); Jira's `jira:issue_deleted` webhook could tell
+        # us at once. Status sync reads the issue again: one GET could serve both.
         try:
             current = self._tracker.get_issue(link.id).ref
         except NotFoundError:
