@@ -270,7 +270,19 @@ class Engine:
             return self._guarded(code, updated_at=None)
 
     def _guarded(self, code: str, updated_at: int | None) -> Outcome:
-        """Run one sync; turn failures into outcomes and quarantine records."""
+        """Run one sync under the submission's claim, so that no two workers
+        (threads or replicas) write for one submission at once; turn failures
+        into outcomes and quarantine records."""
+        token = self._state.claim(code, self._claim_ttl)
+        if token is None:
+            log.info("sync.claim_busy")
+            return Outcome.DEFERRED
+        try:
+            return self._claimed(code, updated_at)
+        finally:
+            self._state.release_claim(code, token)
+
+    def _claimed(self, code: str, updated_at: int | None) -> Outcome:
         try:
             outcome = self._sync(code)
         except TransientError as exc:
@@ -403,48 +415,41 @@ class Engine:
         fields: dict[str, Any],
         read_at: float,
     ) -> tuple[IssueRef, bool] | None:
-        """Create the issue under a claim, unless someone else already did.
+        """Create the issue, unless an earlier attempt already did.
 
-        Returns the issue and whether this call created it, or None when
-        another worker holds the claim. The link and the digests of what was
-        written are recorded before the claim is released, so a worker that
-        takes the claim next sees a complete record.
+        The caller holds the submission's claim. Returns the issue and
+        whether this call created it, or None while an earlier create is in
+        doubt. The link and the digests of what was written are recorded
+        before the claim is released, so the next worker sees a full record.
         """
         code = submission.code
-        token = self._state.claim(code, self._claim_ttl)
-        if token is None:
-            log.info("sync.claim_busy")
+        linked = self._state.link(code) or self._recover(submission)
+        if linked is not None:
+            return linked, False
+        if self._create_in_doubt(code):
             return None
+        self._state.mark_create_attempt(code)
         try:
-            linked = self._state.link(code) or self._recover(submission)
-            if linked is not None:
-                return linked, False
-            if self._create_in_doubt(code):
-                return None
-            self._state.mark_create_attempt(code)
-            try:
-                issue = self._tracker.create_issue(
-                    draft,
-                    properties={
-                        SUBMISSION_PROPERTY: {
-                            "code": code,
-                            "url": submission.web_url,
-                        }
-                    },
-                )
-            except OutcomeUnknown:
-                raise  # the issue may exist: the marker keeps the doubt
-            except SyncdError:
-                self._state.clear_create_attempt(code)  # Jira answered: no issue
-                raise
-            # Messages placed while the issue was being made are carried too.
-            self._state.record_link(code, issue, linked_at=read_at)
-            self._state.record_written(
-                code, None, {name: digest(value) for name, value in fields.items()}
+            issue = self._tracker.create_issue(
+                draft,
+                properties={
+                    SUBMISSION_PROPERTY: {
+                        "code": code,
+                        "url": submission.web_url,
+                    }
+                },
             )
-            return issue, True
-        finally:
-            self._state.release_claim(code, token)
+        except OutcomeUnknown:
+            raise  # the issue may exist: the marker keeps the doubt
+        except SyncdError:
+            self._state.clear_create_attempt(code)  # Jira answered: no issue
+            raise
+        # Messages placed while the issue was being made are carried too.
+        self._state.record_link(code, issue, linked_at=read_at)
+        self._state.record_written(
+            code, None, {name: digest(value) for name, value in fields.items()}
+        )
+        return issue, True
 
     def _recover(self, submission: Submission) -> IssueRef | None:
         """Find an issue made for this submission although Redis has no link.

@@ -7,7 +7,7 @@ Keys (all under the configured prefix ``P``)::
     P:seen:<code>          string lastUpdatedAt (unix s) of the version written
     P:fingerprint:<code>   hash   Jira field id -> digest of the value written
     P:cursor:<name>        string unix seconds; moves only after its batch
-    P:claim:<code>         string owner token, with a TTL, while creating
+    P:claim:<code>         string owner token, with a TTL, while syncing it
     P:creating:<code>      string set before a create, removed with the link
     P:quarantine           hash   code -> JSON {updated_at, reason, error, at}
     P:status:<code>        hash   intigriti, jira: both sides' status when they
@@ -194,7 +194,7 @@ class State:
     # Claims: one creator per submission at a time.
 
     def claim(self, code: str, ttl_seconds: int) -> str | None:
-        """Take the create claim for a submission; the owner token, or None."""
+        """Take the claim to sync a submission; the owner token, or None."""
         token = uuid.uuid4().hex
         taken = self._redis.set(
             self._key("claim", code), token, nx=True, ex=ttl_seconds

@@ -20,9 +20,9 @@ from syncd.sim.runner import Simulators, running_simulators
 from .conftest import duplicates, env_file, figures, syncd, visible
 
 TOKEN_TTL = 3
-# Statuses whose Jira twin needs no transition: what is under test here is
-# creates and comments, not workflows.
-OPEN = {"triage", "pending"}
+# Submissions that still take messages (archived ones are locked); their Jira
+# twins need transitions, which three daemons must not fight over.
+OPEN = {"triage", "pending", "accepted", "closed"}
 
 
 def _wait_for(done: Callable[[], bool], seconds: float) -> bool:
@@ -104,8 +104,10 @@ def test_three_daemons_make_no_duplicate_and_share_each_token(
         missing_issues=len(found),
     )
 
+    quarantined = redis.Redis.from_url(redis_url).hlen("syncd:quarantine")
     assert settled
     assert codes == [0, 0, 0]
+    assert quarantined == 0
     assert found == {}
     assert set(messages.values()) == {1}
     # One grant per expiry (cached for 90% of the TTL), not one per daemon.
