@@ -111,6 +111,9 @@ check_mappings() {
     step "syncd mapping check ${offline[*]} (shipped and overlay mappings)"
     "$syncd" mapping check "${offline[@]}" mappings/*.yaml \
         deploy/kubernetes/overlays/example/mappings/*.yaml
+    # kustomize loads nothing from outside the overlay, so it carries a copy.
+    step "the overlay's mapping is mappings/default.yaml"
+    cmp mappings/default.yaml deploy/kubernetes/overlays/example/mappings/default.yaml
 }
 
 mkdir -p "$TOOLS"
