@@ -100,6 +100,7 @@ def open_runtime(
                 tables=settings.intigriti.enums,
                 projects=mapping_projects(mapping),
                 overlap_seconds=settings.sync.overlap_seconds,
+                claim_ttl_seconds=settings.sync.claim_ttl_seconds,
             )
 
         engine = Engine(

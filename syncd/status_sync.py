@@ -178,6 +178,7 @@ class StatusSync:
         tables: EnumTables,
         projects: Sequence[str],
         overlap_seconds: int = 300,
+        claim_ttl_seconds: int = 300,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
@@ -187,6 +188,7 @@ class StatusSync:
         self._tables = tables
         self._projects = sorted(set(projects))
         self._overlap = overlap_seconds
+        self._claim_ttl = claim_ttl_seconds
         self._clock = clock
         self._workflows = WorkflowMap()
         self._bot: str | None = None
@@ -257,28 +259,40 @@ class StatusSync:
             try:
                 if actor is not None and actor == self.bot():
                     return IssueResult.IGNORED
-                issue = self._tracker.get_issue(issue_id)
-                submission = self._source.get_submission(code)
-                writes = self.reconcile(submission, issue)
-                writes += pull_comments(
-                    self._source,
-                    self._state,
-                    self._mapping.comments,
-                    code,
-                    issue,
-                    self.bot(),
-                )
-            except TransientError as exc:
-                log.warning("status.issue_deferred", error=type(exc).__name__)
+            except TransientError:
                 return IssueResult.DEFERRED
-            except PermanentError as exc:
-                log.error(
-                    "status.issue_failed", error=type(exc).__name__, reason=str(exc)
-                )
-                return IssueResult.FAILED
-            if issue.updated is not None:
-                self._state.record_issue_seen(issue_id, _jira_time(issue))
-            return IssueResult.SYNCED if writes else IssueResult.UNCHANGED
+            # The submission's claim: a cycle syncing it from the Intigriti
+            # side must not write at the same time (it is retried next poll).
+            token = self._state.claim(code, self._claim_ttl)
+            if token is None:
+                return IssueResult.DEFERRED
+            try:
+                return self._carry_issue(code, issue_id)
+            finally:
+                self._state.release_claim(code, token)
+
+    def _carry_issue(self, code: str, issue_id: str) -> IssueResult:
+        try:
+            issue = self._tracker.get_issue(issue_id)
+            submission = self._source.get_submission(code)
+            writes = self.reconcile(submission, issue)
+            writes += pull_comments(
+                self._source,
+                self._state,
+                self._mapping.comments,
+                code,
+                issue,
+                self.bot(),
+            )
+        except TransientError as exc:
+            log.warning("status.issue_deferred", error=type(exc).__name__)
+            return IssueResult.DEFERRED
+        except PermanentError as exc:
+            log.error("status.issue_failed", error=type(exc).__name__, reason=str(exc))
+            return IssueResult.FAILED
+        if issue.updated is not None:
+            self._state.record_issue_seen(issue_id, _jira_time(issue))
+        return IssueResult.SYNCED if writes else IssueResult.UNCHANGED
 
     # -- the decision ------------------------------------------------------
 
