@@ -83,7 +83,7 @@ def test_missing_intigriti_credentials_name_the_variables(
         ("SYNCD_SYNC__POLL_INTERVAL_SECONDS", "inf", "finite number"),
         ("SYNCD_HTTP__READINESS_WINDOW_SECONDS", "nan", "finite number"),
         ("SYNCD_LIMITS__JIRA_REQUESTS_PER_SECOND", "inf", "finite number"),
-        ("SYNCD_REDIS__URL", "http://redis.internal", "redis://, rediss:// or unix://"),
+        ("SYNCD_REDIS__URL", "http://redis.example", "redis://, rediss:// or unix://"),
         ("SYNCD_REDIS__URL", "", "must not be empty"),
     ],
 )
@@ -116,7 +116,7 @@ def test_every_redis_scheme_is_accepted(
 def test_a_bad_redis_url_does_not_repeat_its_password(
     environment: pytest.MonkeyPatch,
 ) -> None:
-    environment.setenv("SYNCD_REDIS__URL", "http://:hunter2-pass@redis.internal")
+    environment.setenv("SYNCD_REDIS__URL", "http://:hunter2-pass@redis.example")
 
     with pytest.raises(ConfigError) as raised:
         load_settings()

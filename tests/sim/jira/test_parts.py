@@ -50,14 +50,14 @@ def test_remote_link_with_same_global_id_is_updated(site: Site) -> None:
     key = site.create()["key"]
     client = site.client()
     first = client.add_remote_link(
-        key, {"url": "https://a", "title": "A"}, globalId="g"
+        key, {"url": "https://a.example", "title": "A"}, globalId="g"
     )
     second = client.add_remote_link(
-        key, {"url": "https://b", "title": "B"}, globalId="g"
+        key, {"url": "https://b.example", "title": "B"}, globalId="g"
     )
     links = client.remote_links(key)
     assert first.id == second.id
-    assert [link.object.url for link in links] == ["https://b"]
+    assert [link.object.url for link in links] == ["https://b.example"]
 
 
 def test_attachment_is_stored(site: Site) -> None:
