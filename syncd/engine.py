@@ -24,18 +24,19 @@ import structlog
 
 from syncd.attachments import AttachmentSync
 from syncd.errors import (
-    IssueDeleted,
-    NotFoundError,
-    OutcomeUnknown,
     PermanentError,
     SyncdError,
     TransientError,
 )
 from syncd.intigriti.enums import EnumTables
 from syncd.intigriti.models import Submission, SubmissionSummary
-from syncd.jira.issues import IssueSnapshot
 from syncd.jira.models import Flavour, IssueRef
-from syncd.mapping.build import build_draft, submission_label
+from syncd.linking import (
+    UNCERTAIN_CREATE_SETTLE_SECONDS,
+    IssueLinks,
+    LinkTracker,
+)
+from syncd.mapping.build import build_draft
 from syncd.mapping.draft import IssueDraft
 from syncd.mapping.models import Mapping
 from syncd.settings import OnDeleted
@@ -45,11 +46,7 @@ from syncd.status_sync import IssueResult, StatusSync
 log = structlog.get_logger("syncd.engine")
 
 SUBMISSIONS_CURSOR = "intigriti:submissions"
-SUBMISSION_PROPERTY = "syncd.submission"
 REMOTE_LINK = "@remote_link"
-# How long a create whose answer was lost stays in doubt: longer than Jira's
-# search index lags behind writes (seconds, in practice).
-UNCERTAIN_CREATE_SETTLE_SECONDS = 60.0
 INTERNAL_REFERENCE = "@internal_reference"
 # A version newer than this may still change within its second (see
 # ``_settled_version``); allows for a little clock skew too.
@@ -85,7 +82,7 @@ class SubmissionSource(Protocol):
     def set_internal_reference(self, code: str, reference: str, url: str) -> None: ...
 
 
-class IssueTracker(Protocol):
+class IssueTracker(LinkTracker, Protocol):
     """The Jira side, as the engine needs it."""
 
     flavour: Flavour
@@ -94,23 +91,11 @@ class IssueTracker(Protocol):
 
     def create_only_ids(self, draft: IssueDraft) -> frozenset[str]: ...
 
-    def create_issue(
-        self, draft: IssueDraft, *, properties: dict[str, Any]
-    ) -> IssueRef: ...
-
     def update_issue(self, issue_id: str, fields: dict[str, Any]) -> None: ...
 
     def add_remote_link(
         self, issue_id: str, global_id: str, url: str, title: str
     ) -> object: ...
-
-    def find_issues_by_label(self, label: str) -> list[IssueRef]: ...
-
-    def get_issue(self, issue_id: str) -> IssueSnapshot: ...
-
-    def get_property(self, issue_id: str, key: str) -> Any | None: ...
-
-    def browse_url(self, key: str) -> str: ...
 
 
 @dataclass
@@ -187,8 +172,9 @@ class Engine:
         self._status = status
         self._attachments = attachments
         self._errors = errors
-        self._settle_seconds = settle_seconds
-        self._on_deleted = on_deleted
+        self._links = IssueLinks(
+            state, tracker, on_deleted=on_deleted, settle_seconds=settle_seconds
+        )
 
     def run_cycle(
         self, *, full: bool = False, stop: threading.Event | None = None
@@ -332,9 +318,9 @@ class Engine:
         link = self._state.link(code)
         created = False
         if link is not None:
-            link = self._follow(code, link)
+            link = self._links.follow(code, link)
         if link is None:
-            attempt = self._create(submission, draft, fields, read_at)
+            attempt = self._links.create(submission, draft, fields, read_at)
             if attempt is None:
                 return Outcome.DEFERRED
             link, created = attempt
@@ -367,136 +353,6 @@ class Engine:
             return Outcome.CREATED
         touched = changed or extras or moved or carried
         return Outcome.UPDATED if touched else Outcome.UNCHANGED
-
-    def _follow(self, code: str, link: IssueRef) -> IssueRef | None:
-        """The linked issue as Jira has it now, read by id.
-
-        A person may have moved it (same id, new key: the stored key and,
-        through its digest, the internal reference follow) or deleted it
-        (``on_deleted``: quarantine with the reason, or None so that a new
-        issue is created).
-        """
-        # TODO(#7): a deletion is seen only when the submission next changes
-        # (or on `dlq retry`); Jira's `jira:issue_deleted` webhook could tell
-        # us at once. Status sync reads the issue again: one GET could serve both.
-        try:
-            current = self._tracker.get_issue(link.id).ref
-        except NotFoundError:
-            self._deleted(code, link)
-            return None
-        if current.key != link.key:
-            log.warning(
-                "sync.issue_moved",
-                jira_id=link.id,
-                jira_key=current.key,
-                previous_key=link.key,
-            )
-            self._state.record_link(code, current)
-        return current
-
-    def _deleted(self, code: str, link: IssueRef) -> None:
-        log.warning(
-            "sync.issue_deleted",
-            jira_id=link.id,
-            jira_key=link.key,
-            on_deleted=self._on_deleted,
-        )
-        if self._on_deleted == "report":
-            raise IssueDeleted(
-                f"jira issue {link.key} (id {link.id}) was deleted in Jira; "
-                "set SYNCD_SYNC__ON_DELETED=recreate to create a new one"
-            )
-        self._state.drop_link(code)
-
-    def _create(
-        self,
-        submission: Submission,
-        draft: IssueDraft,
-        fields: dict[str, Any],
-        read_at: float,
-    ) -> tuple[IssueRef, bool] | None:
-        """Create the issue, unless an earlier attempt already did.
-
-        The caller holds the submission's claim. Returns the issue and
-        whether this call created it, or None while an earlier create is in
-        doubt. The link and the digests of what was written are recorded
-        before the claim is released, so the next worker sees a full record.
-        """
-        code = submission.code
-        linked = self._state.link(code) or self._recover(submission)
-        if linked is not None:
-            return linked, False
-        if self._create_in_doubt(code):
-            return None
-        self._state.mark_create_attempt(code)
-        try:
-            issue = self._tracker.create_issue(
-                draft,
-                properties={
-                    SUBMISSION_PROPERTY: {
-                        "code": code,
-                        "url": submission.web_url,
-                    }
-                },
-            )
-        except OutcomeUnknown:
-            raise  # the issue may exist: the marker keeps the doubt
-        except SyncdError:
-            self._state.clear_create_attempt(code)  # Jira answered: no issue
-            raise
-        # Messages placed while the issue was being made are carried too.
-        self._state.record_link(code, issue, linked_at=read_at)
-        self._state.record_written(
-            code, None, {name: digest(value) for name, value in fields.items()}
-        )
-        return issue, True
-
-    def _recover(self, submission: Submission) -> IssueRef | None:
-        """Find an issue made for this submission although Redis has no link.
-
-        Redis may have lost its data, or a create's answer may have been
-        lost. The submission's internal reference names the issue syncd made
-        for it: read it by key (immediate, unlike JQL) and believe it only if
-        its ``syncd.submission`` property names this submission. After an
-        uncertain create, the label search finds an issue the reference
-        never learned about.
-        """
-        code = submission.code
-        candidates: list[IssueRef] = []
-        reference = submission.internal_reference
-        if reference is not None and reference.reference and reference.url:
-            key = reference.reference
-            if reference.url == self._tracker.browse_url(key):
-                candidates.append(IssueRef(id=key, key=key))
-        if self._state.create_attempted(code):
-            candidates += self._tracker.find_issues_by_label(submission_label(code))
-
-        for candidate in candidates:
-            try:
-                issue = self._tracker.get_issue(candidate.id).ref
-                marker = self._tracker.get_property(issue.id, SUBMISSION_PROPERTY)
-            except NotFoundError:
-                continue
-            if isinstance(marker, dict) and marker.get("code") == code:
-                log.warning("sync.issue_recovered", jira_key=issue.key)
-                self._state.record_link(code, issue)
-                return issue
-        return None
-
-    def _create_in_doubt(self, code: str) -> bool:
-        """Whether an earlier create may still surface in Jira's search.
-
-        A create whose answer was lost may have succeeded; the label search
-        can miss it while Jira's index lags. Creating again only once the
-        index has had time to settle rules out a second issue.
-        """
-        attempted = self._state.create_attempted_at(code)
-        if attempted is None:
-            return False
-        waiting = time.time() - attempted < self._settle_seconds
-        if waiting:
-            log.info("sync.create_in_doubt", settle_seconds=self._settle_seconds)
-        return waiting
 
     def _write_extras(
         self, submission: Submission, link: IssueRef, written: dict[str, str]

@@ -15,7 +15,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from syncd.engine import SUBMISSION_PROPERTY
 from syncd.errors import ConfigError, NotFoundError, SyncdError
 from syncd.intigriti.client import IntigritiClient
 from syncd.intigriti.models import Submission
@@ -23,6 +22,7 @@ from syncd.intigriti.tokens import TokenProvider
 from syncd.jira.client import JiraClient
 from syncd.jira.fields import FieldCatalog, shape_value
 from syncd.jira.models import Flavour
+from syncd.linking import SUBMISSION_PROPERTY
 from syncd.mapping.build import build_draft
 from syncd.mapping.draft import IssueDraft
 from syncd.mapping.lint import ScreenField, lint_against_jira, lint_offline
