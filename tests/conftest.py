@@ -87,3 +87,25 @@ def settings_from_env(env: dict[str, str], **sync: Any) -> Settings:
         for name, value in sync.items():
             patch.setenv(f"SYNCD_SYNC__{name.upper()}", str(value))
         return load_settings()
+
+
+def mapping_rejected_for(program_handle: str, workdir: Path) -> Path:
+    """The default mapping plus a rule Jira rejects for one program.
+
+    APPSEC requires "Affected Asset" on create and the rule does not set it,
+    so every issue of that program is refused with a 400.
+    """
+    mapping = workdir / "mapping.yaml"
+    mapping.write_text(
+        (MAPPING_DIR / "default.yaml")
+        .read_text()
+        .replace(
+            "rules: []",
+            "rules:\n"
+            "  - name: broken\n"
+            f"    match: {{program: {program_handle}}}\n"
+            "    project: APPSEC\n"
+            "    issue_type: Vulnerability\n",
+        )
+    )
+    return mapping

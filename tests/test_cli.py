@@ -19,7 +19,7 @@ import pytest
 from syncd.sim.runner import Simulators, write_env_file
 from syncd.sim.server import free_port
 
-from .conftest import MAPPING_DIR
+from .conftest import MAPPING_DIR, mapping_rejected_for
 
 SYNCD = [sys.executable, "-m", "syncd"]
 DEADLINE_SECONDS = 90  # generous: CI has 2 cores and the chaos suite beside
@@ -317,20 +317,7 @@ def broken(
     """An env file whose mapping Jira rejects for one program's submissions,
     the mapping file, and the codes quarantined by one sync."""
     first = simulators.intigriti.programs()[0]
-    mapping = tmp_path / "mapping.yaml"
-    # APPSEC requires "Affected Asset" on create; this rule does not set it.
-    mapping.write_text(
-        (MAPPING_DIR / "default.yaml")
-        .read_text()
-        .replace(
-            "rules: []",
-            "rules:\n"
-            "  - name: broken\n"
-            f"    match: {{program: {first.handle}}}\n"
-            "    project: APPSEC\n"
-            "    issue_type: Vulnerability\n",
-        )
-    )
+    mapping = mapping_rejected_for(first.handle, tmp_path)
     path = tmp_path / "broken.env"
     env = simulators.settings_env(redis_url, mapping)
     write_env_file(path, {**env, "SYNCD_LOG_FORMAT": "json"})

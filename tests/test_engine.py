@@ -23,7 +23,7 @@ from syncd.sim.jira.config import Flavour
 from syncd.sim.runner import Simulators, running_simulators
 from syncd.state import State
 
-from .conftest import MAPPING_DIR, settings_from_env
+from .conftest import MAPPING_DIR, mapping_rejected_for, settings_from_env
 
 WRITES = {"POST", "PUT", "DELETE"}
 
@@ -175,22 +175,8 @@ def test_a_jira_outage_defers_the_batch_and_holds_the_cursor(
 def test_a_rejected_issue_is_quarantined_and_the_others_go_on(
     simulators: Simulators, redis_url: str, tmp_path: Path
 ) -> None:
-    # APPSEC requires "Affected Asset" on create; this mapping does not set it
-    # for one program, so Jira rejects those issues with a 400.
     first = simulators.intigriti.programs()[0]
-    mapping = tmp_path / "mapping.yaml"
-    mapping.write_text(
-        (MAPPING_DIR / "default.yaml")
-        .read_text()
-        .replace(
-            "rules: []",
-            "rules:\n"
-            "  - name: broken\n"
-            f"    match: {{program: {first.handle}}}\n"
-            "    project: APPSEC\n"
-            "    issue_type: Vulnerability\n",
-        )
-    )
+    mapping = mapping_rejected_for(first.handle, tmp_path)
     settings = settings_from_env(simulators.settings_env(redis_url, mapping))
 
     with open_runtime(settings) as runtime:
