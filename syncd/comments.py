@@ -6,10 +6,19 @@ into the comment (``intigriti-message:<id>``). Intigriti events carry no
 message id, so the id is a digest of time, author and text. Text syncd
 posts itself is recorded as a digest before it is sent, so that when it
 comes back as an event or a comment it is recognised as an echo.
+
+By default the whole conversation is carried, including messages placed
+before the Jira issue existed (a researcher may answer before the first
+sync). When Redis has lost its records and syncd adopts an issue it made
+earlier, ``recover_carried`` rebuilds them from both sides: the tags in the
+Jira comments, and the carried Jira comments found among the Intigriti
+messages.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -21,12 +30,16 @@ from syncd.jira.issues import IssueSnapshot
 from syncd.jira.models import Flavour, IssueRef
 from syncd.mapping.render import parse_rich, to_adf, to_wiki
 from syncd.mapping.render.plain import parse_plain
-from syncd.mapping.status import CommentMapping
+from syncd.mapping.status import CommentMapping, FromJira
 from syncd.state import State, digest
 
 log = structlog.get_logger("syncd.comments")
 
 MESSAGE_TAG = "intigriti-message"
+_TAGGED = re.compile(MESSAGE_TAG + r":([0-9a-f]{20})")
+# How the messages syncd places on Intigriti read: notes, and Jira comments.
+NOTE_PREFIX = "syncd: "
+_FROM_JIRA = re.compile(r"\(.* on Jira [A-Z][A-Z0-9_]*-[0-9]+\)$")
 
 
 class MessageSource(Protocol):
@@ -52,6 +65,12 @@ class CommentSink(Protocol):
 # kept after success (the carried record then answers) and expires if the
 # worker dies mid-post.
 CARRY_CLAIM_SECONDS = 300
+
+
+def is_own_message(text: str) -> bool:
+    """Whether an Intigriti message reads like one syncd placed."""
+    text = text.strip()
+    return text.startswith(NOTE_PREFIX) or _FROM_JIRA.search(text) is not None
 
 
 def echo_key(text: str) -> str:
@@ -82,7 +101,7 @@ def push_messages(
     link: IssueRef,
 ) -> int:
     """Post the submission's new messages to Jira; how many were posted."""
-    linked_at = state.linked_at(code)
+    linked_at = None if config.history else state.linked_at(code)
     since = None if linked_at is None else datetime.fromtimestamp(linked_at, UTC)
     posted = 0
     for event in source.list_events(code, since):
@@ -132,30 +151,19 @@ def pull_comments(
     selected = config.from_jira
     if selected is None:
         return 0
-    raw = (issue.fields.get("comment") or {}).get("comments") or []
     carried = 0
-    for comment in raw:
-        author = comment.get("author") or {}
-        if bot in (author.get("accountId"), author.get("name")):
-            continue
+    for comment in _comments(issue):
         key = f"j:{comment['id']}"
         if state.carried(code, key):
             continue
-        text = plain_text(comment.get("body")).strip()
-        visibility = (comment.get("visibility") or {}).get("value")
-        if selected.prefix is not None and text.startswith(selected.prefix):
-            text = text.removeprefix(selected.prefix).strip()
-        elif visibility is None or visibility not in selected.visibility:
-            continue
-        if not text:
+        message = outgoing_text(comment, selected, issue.key, bot)
+        if message is None:
             continue
 
         token = state.claim(f"{code}:carry:{key}", CARRY_CLAIM_SECONDS)
         if token is None or state.carried(code, key):
             continue  # another worker is carrying it, or just did
 
-        name = author.get("displayName") or "someone"
-        message = f"{text}\n\n({name} on Jira {issue.key})"
         state.record_carried(code, echo_key(message))
         try:
             source.add_comment(code, message, internal=True)
@@ -167,6 +175,66 @@ def pull_comments(
     if carried:
         log.info("comments.jira_comments_carried", jira_key=issue.key, count=carried)
     return carried
+
+
+def outgoing_text(
+    comment: Mapping[str, Any], selected: FromJira, issue_key: str, bot: str
+) -> str | None:
+    """The Intigriti message a Jira comment becomes, or None if not selected."""
+    author = comment.get("author") or {}
+    if bot in (author.get("accountId"), author.get("name")):
+        return None
+    text = plain_text(comment.get("body")).strip()
+    visibility = (comment.get("visibility") or {}).get("value")
+    if selected.prefix is not None and text.startswith(selected.prefix):
+        text = text.removeprefix(selected.prefix).strip()
+    elif visibility is None or visibility not in selected.visibility:
+        return None
+    if not text:
+        return None
+    name = author.get("displayName") or "someone"
+    return f"{text}\n\n({name} on Jira {issue_key})"  # see _FROM_JIRA
+
+
+def recover_carried(
+    source: MessageSource,
+    state: State,
+    config: CommentMapping,
+    code: str,
+    issue: IssueSnapshot,
+    bot: str,
+) -> int:
+    """Rebuild the carried records of an adopted issue; how many were found.
+
+    Redis lost them, so without this every message would be posted again.
+    Messages already in Jira are known by the tag in their comment; Jira
+    comments already on Intigriti by their text among the messages.
+    """
+    found: set[str] = set()
+    for comment in _comments(issue):
+        found.update(f"i:{tag}" for tag in _TAGGED.findall(json.dumps(comment)))
+    placed: set[str] = set()
+    for event in source.list_events(code, None):
+        text = event.extra.get("message")
+        if isinstance(text, str) and text.strip():
+            placed.add(text.strip())
+            if is_own_message(text):
+                found.add(echo_key(text))
+    if config.from_jira is not None:
+        for comment in _comments(issue):
+            text = outgoing_text(comment, config.from_jira, issue.key, bot)
+            if text is not None and text.strip() in placed:
+                found.add(f"j:{comment['id']}")
+    for item in found:
+        state.record_carried(code, item)
+    if found:
+        log.info("comments.carried_recovered", jira_key=issue.key, count=len(found))
+    return len(found)
+
+
+def _comments(issue: IssueSnapshot) -> list[Mapping[str, Any]]:
+    raw = (issue.fields.get("comment") or {}).get("comments") or []
+    return [comment for comment in raw if isinstance(comment, Mapping)]
 
 
 def plain_text(body: Any) -> str:

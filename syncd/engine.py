@@ -324,6 +324,9 @@ class Engine:
             if attempt is None:
                 return Outcome.DEFERRED
             link, created = attempt
+            if not created and self._status is not None:
+                # Adopted after Redis lost the link: what was carried, too.
+                self._status.recover_carried(code, link)
 
         # Status first: a field may only be editable in the new status.
         moved = 0

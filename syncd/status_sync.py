@@ -36,7 +36,13 @@ from typing import Any, Protocol
 
 import structlog
 
-from syncd.comments import echo_key, pull_comments, push_messages
+from syncd.comments import (
+    NOTE_PREFIX,
+    echo_key,
+    pull_comments,
+    push_messages,
+    recover_carried,
+)
 from syncd.errors import NotFoundError, PermanentError, RejectedError, TransientError
 from syncd.intigriti.enums import (
     CloseReason,
@@ -208,6 +214,17 @@ class StatusSync:
         issue = self._tracker.get_issue(link.id)
         return self.reconcile(submission, issue)
 
+    def recover_carried(self, code: str, link: IssueRef) -> int:
+        """After adopting an issue Redis had forgotten: what was carried."""
+        return recover_carried(
+            self._source,
+            self._state,
+            self._mapping.comments,
+            code,
+            self._tracker.get_issue(link.id),
+            self.bot(),
+        )
+
     def push_messages(self, code: str, link: IssueRef) -> int:
         return push_messages(
             self._source,
@@ -355,13 +372,13 @@ class StatusSync:
         log.warning("status.conflict", winner=winner.value, jira_key=issue.key)
         if winner is Side.INTIGRITI:
             text = (
-                f"syncd: the status changed on both sides. Intigriti's change "
+                f"{NOTE_PREFIX}the status changed on both sides. Intigriti's change "
                 f"({current.status}) is newer and wins over Jira's ({jira.name})."
             )
             self._jira_note(issue, text)
         else:
             text = (
-                f"syncd: the status changed on both sides. Jira's change "
+                f"{NOTE_PREFIX}the status changed on both sides. Jira's change "
                 f"({jira.name}) is newer and wins over Intigriti's ({current.status})."
             )
             self._state.record_carried(submission.code, echo_key(text))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 
 from syncd.runtime import Runtime, open_runtime
 from syncd.settings import Settings
@@ -301,6 +302,81 @@ def test_a_prefixed_jira_comment_becomes_one_internal_intigriti_comment(
     assert intigriti_writes(simulators) == ["POST internal"]
     assert jira_writes(simulators) == []
     assert_quiet(simulators, runtime)
+
+
+def test_a_message_placed_before_the_first_sync_is_carried(
+    simulators: Simulators, settings: Settings
+) -> None:
+    code = code_in(simulators, "pending")
+    simulators.intigriti.place_message(code, "<p>Early answer</p>", False)
+
+    with open_runtime(settings) as runtime:
+        runtime.engine.run_cycle()
+        issue = issue_of(runtime, code)
+
+        bodies = [
+            str(c["body"])
+            for c in simulators.jira.issue_snapshot(issue)["fields"]["comment"][
+                "comments"
+            ]
+        ]
+        assert sum("Early answer" in body for body in bodies) == 1
+        assert_quiet(simulators, runtime)
+
+
+def test_without_history_only_messages_placed_after_linking_are_carried(
+    simulators: Simulators, redis_url: str, tmp_path: Path
+) -> None:
+    text = (MAPPING_DIR / "default.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "no-history.yaml"
+    path.write_text(
+        text.replace("  comments:\n", "  comments:\n    history: false\n"),
+        encoding="utf-8",
+    )
+    code = code_in(simulators, "pending")
+    simulators.intigriti.place_message(code, "<p>Before</p>", False)
+    time.sleep(TICK)
+
+    with open_runtime(settings_from_env(simulators.settings_env(redis_url, path))) as (
+        runtime
+    ):
+        runtime.engine.run_cycle()
+        simulators.intigriti.place_message(code, "<p>After</p>", False)
+        clear(simulators)
+        runtime.engine.run_cycle()
+        issue = issue_of(runtime, code)
+
+    bodies = str(simulators.jira.issue_snapshot(issue)["fields"]["comment"])
+    assert ("Before" in bodies, "After" in bodies) == (False, True)
+
+
+def test_after_redis_lost_everything_nothing_is_carried_twice(
+    simulators: Simulators, runtime: Runtime, redis_url: str
+) -> None:
+    code = code_in(simulators, "pending")
+    issue = issue_of(runtime, code)
+    simulators.intigriti.place_message(code, "<p>Researcher reply</p>", False)
+    with simulators.jira.lock:
+        ctx = simulators.jira.ctx_for("alice", "2")
+        simulators.jira.add_comment(ctx, issue, {"body": "#intigriti Patched"})
+    time.sleep(TICK)
+    runtime.engine.run_cycle()
+    runtime.engine.run_cycle()  # the Jira comment's echo comes back as an event
+    redis.Redis.from_url(redis_url).flushdb()
+    clear(simulators)
+
+    runtime.engine.run_cycle()
+    runtime.engine.run_cycle()
+
+    assert issue_of(runtime, code) == issue  # adopted, not made again
+    comment_posts = [w for w in jira_writes(simulators) if w.endswith("/comment")]
+    assert comment_posts == []
+    assert [w for w in intigriti_writes(simulators) if w.startswith("POST")] == []
+    # And what comes next is still carried, once.
+    simulators.intigriti.place_message(code, "<p>Later reply</p>", False)
+    clear(simulators)
+    runtime.engine.run_cycle()
+    assert jira_writes(simulators) == [f"POST /rest/api/3/issue/{issue}/comment"]
 
 
 @pytest.fixture

@@ -171,6 +171,9 @@ class CommentMapping(Model):
     internal: bool = False
     internal_visibility: Visibility | None = None
     from_jira: FromJira | None = None
+    history: bool = True
+    """Carry the messages placed before the Jira issue existed too; false
+    carries only those placed from the moment it was linked."""
 
 
 class StatusMapping(Model):

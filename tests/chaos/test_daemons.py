@@ -59,14 +59,10 @@ def test_three_daemons_make_no_duplicate_and_share_each_token(
     with running_simulators(seed=77, submissions=30, intigriti_config=config) as sims:
         path = env_file(sims, redis_url, tmp_path)
         started = time.monotonic()
+        logs = [(tmp_path / f"daemon-{n}.log").open("w") for n in range(3)]
         daemons = [
-            syncd(
-                "run",
-                env_path=path,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            for _ in range(3)
+            syncd("run", env_path=path, stdout=subprocess.DEVNULL, stderr=log)
+            for log in logs
         ]
         texts: list[str] = []
         open_ones = [s.code for s in visible(sims) if s.status in OPEN]
@@ -87,6 +83,8 @@ def test_three_daemons_make_no_duplicate_and_share_each_token(
             )
         finally:
             codes = _stop(daemons)
+            for log in logs:
+                log.close()
         seconds = time.monotonic() - started
         found = duplicates(sims)
         messages = _message_counts(sims, texts)
@@ -105,7 +103,12 @@ def test_three_daemons_make_no_duplicate_and_share_each_token(
     )
 
     quarantined = redis.Redis.from_url(redis_url).hlen("syncd:quarantine")
-    assert settled
+    missing = [
+        (code, text)
+        for code, text in zip(open_ones, texts, strict=False)
+        if messages[text] != 1
+    ]
+    assert settled, f"messages not carried once: {missing}; logs in {tmp_path}"
     assert codes == [0, 0, 0]
     assert quarantined == 0
     assert found == {}
