@@ -1,9 +1,17 @@
 """Benchmark `syncd backfill` against the simulators (not a timed test).
 
     .venv/bin/python bench/backfill.py [--sizes 1000 10000] [--latency-ms 20]
+        [--concurrency 32] [--jira-rate 40]
 
-The simulators run in this process (their own GIL and core); backfill runs as
-a `syncd backfill` subprocess, so its peak RSS and CPU are syncd's alone.
+For each size: backfill at concurrency 1 and at the default, in the same
+run, on fresh simulators and a fresh Redis each time; then, with
+``--jira-rate``, once more with that Jira rate limit configured, to see how
+much of it is used. After each run, two `syncd sync --once` cycles: the
+first re-reads what backfill's own internal-reference writes touched, the
+second is the steady idle cycle.
+
+The simulators run in this process; backfill runs as a `syncd backfill`
+subprocess, and its peak RSS is read from that child alone (``wait4``).
 """
 
 from __future__ import annotations
@@ -11,7 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import subprocess
 import sys
 import tempfile
@@ -19,101 +27,127 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from syncd.sim.intigriti.faults import FaultSettings
 from syncd.sim.redis_server import RedisServer
-from syncd.sim.runner import running_simulators, write_env_file
+from syncd.sim.runner import Simulators, running_simulators, write_env_file
 
 SYNCD = Path(sys.executable).with_name("syncd")
 MAPPING = Path(__file__).resolve().parents[1] / "mappings" / "default.yaml"
+WRITES = {"POST", "PUT", "DELETE"}
+# Jira paths by what they write: /issue, /issue/{id}/comment, ...
+_JIRA_WRITE = re.compile(r"/rest/api/\d/issue(?:/[^/]+)?(?:/(?P<what>[a-z]+))?")
 
 
-def calls(entries: list[dict[str, object]]) -> Counter[str]:
-    return Counter(
+def api_calls(sims: Simulators) -> tuple[Counter[str], Counter[str], Counter[str]]:
+    """Calls to each API by method, and Jira writes by kind."""
+    jira: Counter[str] = Counter()
+    writes: Counter[str] = Counter()
+    for entry in sims.jira.requests():
+        path, method = str(entry["path"]), str(entry["method"])
+        if path.startswith("/_sim"):
+            continue
+        jira[method] += 1
+        if method in WRITES:
+            found = _JIRA_WRITE.match(path)
+            kind = (found and found["what"]) or "issue"
+            writes[f"{method} {kind}"] += 1
+    intigriti = Counter(
         str(e["method"])
-        for e in entries
+        for e in sims.intigriti.requests()
         if not str(e["path"]).startswith(("/_sim", "/connect"))
     )
+    return jira, intigriti, writes
 
 
-def backfill(
-    env_file: Path, concurrency: int
-) -> tuple[dict[str, object], float, float]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+def clean_environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
+
+
+def run_syncd(*args: str) -> tuple[str, float, float]:
+    """Run one syncd command; its stdout, seconds and peak RSS in MB."""
     started = time.monotonic()
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    done = subprocess.run(  # noqa: S603 - our own syncd entry point
-        [
-            str(SYNCD),
+    child = subprocess.Popen(  # noqa: S603 - our own syncd entry point
+        [str(SYNCD), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=clean_environ(),
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _, _, usage = os.wait4(child.pid, 0)
+    child.returncode = 0  # reaped by wait4; keeps Popen from waiting again
+    return out, time.monotonic() - started, usage.ru_maxrss / 1024
+
+
+def measure(
+    size: int,
+    latency_ms: int,
+    workers: int,
+    workdir: Path,
+    jira_rate: float | None = None,
+) -> float:
+    """One backfill on fresh simulators; prints its figures, returns its rate."""
+    with (
+        RedisServer(workdir / f"r{size}-{workers}-{jira_rate}") as redis_server,
+        running_simulators(seed=3, submissions=size) as sims,
+    ):
+        env = sims.settings_env(redis_server.url, MAPPING)
+        env |= {"SYNCD_LOG_LEVEL": "WARNING", "SYNCD_LOG_FORMAT": "json"}
+        if jira_rate is not None:
+            env["SYNCD_LIMITS__JIRA_REQUESTS_PER_SECOND"] = str(jira_rate)
+        env_file = workdir / "sim.env"
+        write_env_file(env_file, env)
+        sims.jira.set_faults(latency_ms=latency_ms)
+        sims.intigriti.set_faults(FaultSettings(latency_ms=latency_ms))
+        sims.jira.clear_requests()
+        sims.intigriti.clear_requests()
+
+        out, seconds, rss = run_syncd(
             "backfill",
             "--env-file",
             str(env_file),
             "--json",
             "--concurrency",
-            str(concurrency),
-        ],
-        capture_output=True,
-        text=True,
-        env=clean,
-        check=False,
-    )
-    seconds = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    return report, seconds, max(peak, before) / 1024
+            str(workers),
+        )
+        report = json.loads(out.strip().splitlines()[-1])
+        created = int(report["created"])
+        rate = created / seconds
+        jira, intigriti, writes = api_calls(sims)
+        limit = "" if jira_rate is None else f", jira limit {jira_rate:g}/s"
+        print(
+            f"size={size} c={workers}{limit}: {created} created, "
+            f"failed={report['failed']}, {seconds:.1f} s, {rate:.1f} submissions/s, "
+            f"peak RSS {rss:.0f} MB"
+        )
+        n = created or 1
+        print("  jira calls/submission:", _per(jira, n))
+        print("  jira writes/submission:", _per(writes, n))
+        print("  intigriti calls/submission:", _per(intigriti, n))
+        if jira_rate is not None:
+            used = sum(jira.values()) / seconds
+            print(
+                f"  jira requests/s: {used:.1f} of {jira_rate:g} "
+                f"({100 * used / jira_rate:.0f}%)"
+            )
 
-
-def measure(size: int, latency_ms: int, concurrency: int, workdir: Path) -> None:
-    for label, workers in (("c=1", 1), (f"c={concurrency}", concurrency)):
-        with (
-            RedisServer(workdir / f"r{size}{workers}") as redis_server,
-            running_simulators(seed=3, submissions=size) as sims,
-        ):
-            env = sims.settings_env(redis_server.url, MAPPING)
-            env |= {"SYNCD_LOG_LEVEL": "WARNING", "SYNCD_LOG_FORMAT": "json"}
-            env_file = workdir / "sim.env"
-            write_env_file(env_file, env)
-            sims.jira.set_faults(latency_ms=latency_ms)
-            from syncd.sim.intigriti.faults import FaultSettings
-
-            sims.intigriti.set_faults(FaultSettings(latency_ms=latency_ms))
+        for label in ("first poll cycle after backfill", "steady idle poll cycle"):
             sims.jira.clear_requests()
             sims.intigriti.clear_requests()
-            report, seconds, rss = backfill(env_file, workers)
-            n = int(report["created"]) or 1
-            jira, intigriti = (
-                calls(sims.jira.requests()),
-                calls(sims.intigriti.requests()),
+            _, cycle_seconds, _ = run_syncd(
+                "sync", "--once", "--env-file", str(env_file), "--json"
             )
+            jira, intigriti, _ = api_calls(sims)
             print(
-                f"size={size} {label}: {report['created']} created, "
-                f"failed={report['failed']}, {seconds:.1f}s, "
-                f"{report['created'] / seconds:.1f} submissions/s, "
-                f"peak RSS {rss:.0f} MB"
+                f"  {label}: {cycle_seconds:.1f} s, jira {dict(jira)}, "
+                f"intigriti {dict(intigriti)}, jira writes {sims.jira_writes()}"
             )
-            print(
-                "  jira calls/submission:",
-                {m: round(c / n, 2) for m, c in sorted(jira.items())},
-            )
-            print(
-                "  intigriti calls/submission:",
-                {m: round(c / n, 2) for m, c in sorted(intigriti.items())},
-            )
-            sims.jira.clear_requests()
-            sims.intigriti.clear_requests()
-            subprocess.run(  # noqa: S603 - our own syncd entry point
-                [str(SYNCD), "sync", "--once", "--env-file", str(env_file), "--json"],
-                capture_output=True,
-                text=True,
-                check=False,
-                env={k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")},
-            )
-            print(
-                "  poll cycle with nothing changed: jira",
-                dict(calls(sims.jira.requests())),
-                "intigriti",
-                dict(calls(sims.intigriti.requests())),
-                "jira writes",
-                sims.jira_writes(),
-            )
+        return rate
+
+
+def _per(counts: Counter[str], n: int) -> dict[str, float]:
+    return {name: round(count / n, 2) for name, count in sorted(counts.items())}
 
 
 def main() -> None:
@@ -121,10 +155,28 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--latency-ms", type=int, default=20)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--jira-rate",
+        type=float,
+        default=None,
+        help="also run once with this Jira rate limit (requests/s)",
+    )
+    parser.add_argument(
+        "--no-serial", action="store_true", help="skip concurrency 1 (no ratio)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for size in args.sizes:
-            measure(size, args.latency_ms, args.concurrency, Path(tmp))
+            one = (
+                None if args.no_serial else measure(size, args.latency_ms, 1, Path(tmp))
+            )
+            many = measure(size, args.latency_ms, args.concurrency, Path(tmp))
+            if one is not None:
+                print(f"size={size}: c={args.concurrency} / c=1 = {many / one:.1f}x")
+            if args.jira_rate is not None:
+                measure(
+                    size, args.latency_ms, args.concurrency, Path(tmp), args.jira_rate
+                )
 
 
 if __name__ == "__main__":

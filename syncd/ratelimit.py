@@ -38,6 +38,8 @@ from syncd.settings import LimitSettings
 log = structlog.get_logger("syncd.ratelimit")
 
 MAX_PAUSE_SECONDS = 3600.0
+PAUSE_CHECK_SECONDS = 0.25
+"""How stale a process's view of another process's pause may be (no rate)."""
 """A ``Retry-After`` longer than this is a broken header, not a plan."""
 
 # Returns the microseconds to wait; 0 means "go" (and the slot is taken).
@@ -96,15 +98,24 @@ class SharedLimiter:
         self._sleep = sleep
         self._acquire: Any = client.register_script(_ACQUIRE)
         self._pause: Any = client.register_script(_PAUSE)
+        self._clear_until = 0.0  # no pause seen in Redis before this
 
     def acquire(self) -> float:
-        """Block until a request may go; the seconds waited."""
+        """Block until a request may go; the seconds waited.
+
+        With no rate set only the shared pause matters: it is read from
+        Redis at most every ``PAUSE_CHECK_SECONDS`` per process (a pause
+        this process sets itself is seen at once).
+        """
+        if self._interval_us == 0 and time.monotonic() < self._clear_until:
+            return 0.0
         waited = 0.0
         while True:
             wait_us = int(
                 self._acquire(keys=self._keys, args=[self._interval_us, self._burst])
             )
             if wait_us <= 0:
+                self._clear_until = time.monotonic() + PAUSE_CHECK_SECONDS
                 return waited
             seconds = wait_us / 1e6
             self._sleep(seconds)
@@ -117,6 +128,7 @@ class SharedLimiter:
             return
         log.warning("ratelimit.paused", limiter=self.name, seconds=round(seconds, 3))
         self._pause(keys=self._keys[1:], args=[round(seconds * 1e6)])
+        self._clear_until = 0.0
 
 
 def install_limiters(

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +51,10 @@ return 1
 """
 
 _OAUTH_ERROR = re.compile(r"[a-z_]{1,40}")
+
+
+# How long a process reuses the token it last read from Redis.
+REMEMBER_SECONDS = 1.0
 
 
 def _log() -> Any:
@@ -186,6 +191,7 @@ class TokenProvider:
         self._rotate = redis.register_script(_ROTATE)
         self._count_lock = threading.Lock()
         self._refreshes = 0
+        self._remembered: tuple[str, float] | None = None
 
     @property
     def is_static(self) -> bool:
@@ -201,16 +207,26 @@ class TokenProvider:
         static = self._settings.static_token
         if self.is_static and static is not None:
             return static.get_secret_value()
-        cached = self._cached()
-        if cached is not None:
-            return cached
-        return self._renew(rejected=None)
+        remembered = self._remembered
+        if remembered is not None and time.monotonic() < remembered[1]:
+            return remembered[0]
+        token = self._cached() or self._renew(rejected=None)
+        self._remember(token)
+        return token
 
     def refresh(self, rejected: str) -> str:
         """A token other than ``rejected``, which the API answered 401 to."""
         if self.is_static:
             raise AuthError("Intigriti refused the static token (HTTP 401)")
-        return self._renew(rejected=rejected)
+        self._remembered = None
+        token = self._renew(rejected=rejected)
+        self._remember(token)
+        return token
+
+    def _remember(self, token: str) -> None:
+        # Redis stays the one source; this only spares a read per request.
+        # The cached token expires with a safety margin far above this.
+        self._remembered = (token, time.monotonic() + REMEMBER_SECONDS)
 
     def close(self) -> None:
         if self._own_http:

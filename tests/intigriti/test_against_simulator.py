@@ -14,6 +14,7 @@ import redis
 from structlog.testing import capture_logs
 
 from syncd.errors import AuthError, RateLimited, RejectedError
+from syncd.intigriti import tokens as token_module
 from syncd.intigriti.client import IntigritiClient
 from syncd.intigriti.enums import CloseReason, StatusTrigger, SubmissionStatus
 from syncd.intigriti.login import login_with_pkce
@@ -315,8 +316,13 @@ def test_throttling_beyond_the_budget_is_left_to_the_caller(
 
 
 def test_login_then_refresh_rotation_through_the_simulator(
-    sim: Sim, connect: Callable[..., IntigritiClient], redis_client: redis.Redis
+    sim: Sim,
+    connect: Callable[..., IntigritiClient],
+    redis_client: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # This test edits the Redis keys under the client: no per-process memory.
+    monkeypatch.setattr(token_module, "REMEMBER_SECONDS", 0.0)
     redirect = f"http://127.0.0.1:{free_port()}/callback"
     settings = sim.settings(auth="refresh_token", redirect_uri=redirect)
     browsers: list[threading.Thread] = []
