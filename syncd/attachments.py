@@ -109,17 +109,22 @@ class AttachmentSync:
         self._max_bytes = max_bytes
         self._claim_ttl = claim_ttl_seconds
 
-    def sync(self, submission: Submission, issue: IssueRef) -> int:
-        """Copy what is not copied yet; the number uploaded or linked."""
+    def sync(
+        self, submission: Submission, issue: IssueRef, *, new_issue: bool = False
+    ) -> int:
+        """Copy what is not copied yet; the number uploaded or linked.
+
+        ``new_issue``: the issue was created in this sync, so it carries
+        no file yet and the read of its attachments is spared.
+        """
         code = submission.code
         pending = [
             item
             for item in submission.attachments
             if self._records.copied(code, item.code) is None
         ]
-        if not pending:
-            return 0
-        pending = self._adopt_uploaded(code, issue, pending)
+        if pending and not new_issue:
+            pending = self._adopt_uploaded(code, issue, pending)
         if not pending:
             return 0
 

@@ -347,7 +347,7 @@ class Engine:
             moved += self._status.push_messages(code, link)
         carried = 0
         if self._attachments is not None:
-            carried = self._attachments.sync(submission, link)
+            carried = self._attachments.sync(submission, link, new_issue=created)
 
         fingerprints = {name: digest(value) for name, value in changed.items()}
         fingerprints.update(extras)

@@ -496,13 +496,23 @@ def test_the_engine_carries_attachments_once(
     code = simulators.intigriti.create_submission(
         {"attachments": 2, "status": "triage"}
     )
+    simulators.jira.clear_requests()
     with open_runtime(settings_from_env(env)) as runtime:
         runtime.engine.run_cycle()
         issue = runtime.state.link(code)
+        first = simulators.jira.requests()
         again = runtime.engine.run_cycle(full=True)
 
     assert issue is not None
     assert len(jira_attachments(simulators, issue)) == 2
+    # A new issue carries no file yet: uploads without a read of its list.
+    touching = [
+        (e["method"], e["path"], e["query"])
+        for e in first
+        if f"/issue/{issue.id}" in e["path"]
+    ]
+    assert ("POST", f"/rest/api/3/issue/{issue.id}/attachments", "") in touching
+    assert not [query for _, _, query in touching if "attachment" in query]
     assert again.count(Outcome.CREATED) == 0
     assert again.count(Outcome.UPDATED) == 0
 

@@ -65,6 +65,9 @@ class IntigritiClient:
         self._http = http or httpx.Client(
             timeout=httpx.Timeout(settings.timeout_seconds, connect=10.0),
             follow_redirects=False,
+            # Keep a connection per worker (httpx keeps 20): a backfill's
+            # workers would otherwise open and close connections all along.
+            limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
         )
         self._transport = Transport(self._http, tokens, retry or RetryPolicy())
         self._program_cache_seconds = program_cache_seconds

@@ -193,10 +193,9 @@ class JiraClient:
         # https://developer.atlassian.com/cloud/jira/platform/rest/v3/api-group-issues/#api-rest-api-3-issue-issueidorkey-get
         def read() -> Any:
             with translated("get_issue", issue_id):
-                return self._jira.issue(issue_id)
+                return self._send("GET", f"issue/{issue_id}")
 
-        issue = self._retry.call("get_issue", read)
-        return IssueSnapshot.from_raw(issue.raw)
+        return IssueSnapshot.from_raw(self._retry.call("get_issue", read))
 
     def update_issue(self, issue_id: str, fields: Mapping[str, Any]) -> None:
         """Set the given fields (Jira field ids) and nothing else."""
