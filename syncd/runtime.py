@@ -101,6 +101,7 @@ def open_runtime(
                 projects=mapping_projects(mapping),
                 overlap_seconds=settings.sync.overlap_seconds,
                 claim_ttl_seconds=settings.sync.claim_ttl_seconds,
+                concurrency=settings.sync.concurrency,
             )
 
         engine = Engine(

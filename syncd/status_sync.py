@@ -30,6 +30,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
@@ -185,9 +186,11 @@ class StatusSync:
         projects: Sequence[str],
         overlap_seconds: int = 300,
         claim_ttl_seconds: int = 300,
+        concurrency: int = 1,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._source = source
+        self._concurrency = concurrency
         self._tracker = tracker
         self._mapping = mapping
         self._state = state
@@ -247,16 +250,24 @@ class StatusSync:
         jql = f'project in ({projects}) AND updated >= "-{minutes}m" ORDER BY updated'
 
         results: Counter[IssueResult] = Counter()
+        changed: list[str] = []
         for hit in self._tracker.search(jql, fields=("updated", "status")):
-            if stop is not None and stop.is_set():
-                results[IssueResult.DEFERRED] += 1
-                continue
             if self._state.code_for_issue(hit.id) is None:
                 continue
             if self._state.issue_seen(hit.id) == hit.fields.get("updated"):
                 results[IssueResult.UNCHANGED] += 1
-                continue
-            results[self.sync_issue(hit.id)] += 1
+            else:
+                changed.append(hit.id)
+
+        def handle(issue_id: str) -> IssueResult:
+            if stop is not None and stop.is_set():
+                return IssueResult.DEFERRED
+            return self.sync_issue(issue_id)
+
+        # Each issue under its submission's claim, several at once (after a
+        # backfill every issue syncd made shows up here once).
+        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+            results.update(pool.map(handle, changed))
         if not results[IssueResult.DEFERRED]:
             self._state.advance_cursor(JIRA_CURSOR, int(started))
         log.info("status.jira_polled", minutes=minutes, **dict(results))
