@@ -11,7 +11,7 @@ first re-reads what backfill's own internal-reference writes touched, the
 second is the steady idle cycle.
 
 The simulators run in this process; backfill runs as a `syncd backfill`
-subprocess, and its peak RSS is read from that child alone (``wait4``).
+subprocess, and its peak RSS is that child's own high-water mark.
 """
 
 from __future__ import annotations
@@ -64,20 +64,36 @@ def clean_environ() -> dict[str, str]:
 
 
 def run_syncd(*args: str) -> tuple[str, float, float]:
-    """Run one syncd command; its stdout, seconds and peak RSS in MB."""
+    """Run one syncd command; its stdout, seconds and peak RSS in MB.
+
+    The peak is the child's own ``VmHWM``, read while it runs: ``ru_maxrss``
+    from ``wait4`` would report this (much larger) process, whose memory the
+    child shares between fork and exec.
+    """
     started = time.monotonic()
-    child = subprocess.Popen(  # noqa: S603 - our own syncd entry point
-        [str(SYNCD), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=clean_environ(),
-    )
-    assert child.stdout is not None
-    out = child.stdout.read()
-    _, _, usage = os.wait4(child.pid, 0)
-    child.returncode = 0  # reaped by wait4; keeps Popen from waiting again
-    return out, time.monotonic() - started, usage.ru_maxrss / 1024
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(  # noqa: S603 - our own syncd entry point
+            [str(SYNCD), *args],
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            env=clean_environ(),
+        )
+        peak_kb = 0
+        while child.poll() is None:
+            peak_kb = max(peak_kb, _high_water_kb(child.pid))
+            time.sleep(0.05)
+        out.seek(0)
+        return out.read(), time.monotonic() - started, peak_kb / 1024
+
+
+def _high_water_kb(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="ascii")
+    except OSError:
+        return 0
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status, re.MULTILINE)
+    return int(found.group(1)) if found else 0
 
 
 def measure(
