@@ -317,8 +317,10 @@ class Engine:
 
         link = self._state.link(code)
         created = False
+        issue = None  # the issue as read before this sync wrote to it
         if link is not None:
-            link = self._links.follow(code, link)
+            issue = self._links.follow(code, link)
+            link = None if issue is None else issue.ref
         if link is None:
             attempt = self._links.create(submission, draft, fields, read_at)
             if attempt is None:
@@ -331,7 +333,7 @@ class Engine:
         # Status first: a field may only be editable in the new status.
         moved = 0
         if self._status is not None:
-            moved = self._status.sync_submission(submission, link)
+            moved = self._status.sync_submission(submission, link, issue)
 
         written = self._state.fingerprints(code)
         jira_owned = self._tracker.create_only_ids(draft)

@@ -64,7 +64,7 @@ class IssueLinks:
         self._on_deleted = on_deleted
         self._settle = settle_seconds
 
-    def follow(self, code: str, link: IssueRef) -> IssueRef | None:
+    def follow(self, code: str, link: IssueRef) -> IssueSnapshot | None:
         """The linked issue as Jira has it now, read by id.
 
         A person may have moved it (same id, new key: the stored key and,
@@ -74,12 +74,13 @@ class IssueLinks:
         """
         # TODO(#7): a deletion is seen only when the submission next changes
         # (or on `dlq retry`); Jira's `jira:issue_deleted` webhook could tell
-        # us at once. Status sync reads the issue again: one GET could serve both.
+        # us at once.
         try:
-            current = self._tracker.get_issue(link.id).ref
+            snapshot = self._tracker.get_issue(link.id)
         except NotFoundError:
             self._deleted(code, link)
             return None
+        current = snapshot.ref
         if current.key != link.key:
             log.warning(
                 "sync.issue_moved",
@@ -88,7 +89,7 @@ class IssueLinks:
                 previous_key=link.key,
             )
             self._state.record_link(code, current)
-        return current
+        return snapshot
 
     def _deleted(self, code: str, link: IssueRef) -> None:
         log.warning(

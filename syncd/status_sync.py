@@ -212,9 +212,16 @@ class StatusSync:
 
     # -- Intigriti side changed (called by the engine, status first) ---------
 
-    def sync_submission(self, submission: Submission, link: IssueRef) -> int:
-        """Reconcile one linked submission; the number of writes made."""
-        issue = self._tracker.get_issue(link.id)
+    def sync_submission(
+        self, submission: Submission, link: IssueRef, issue: IssueSnapshot | None
+    ) -> int:
+        """Reconcile one linked submission; the number of writes made.
+
+        ``issue``: the issue as the caller read it in this sync, before
+        writing to it (None: read it here).
+        """
+        if issue is None:
+            issue = self._tracker.get_issue(link.id)
         return self.reconcile(submission, issue)
 
     def recover_carried(self, code: str, link: IssueRef) -> int:

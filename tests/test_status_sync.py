@@ -119,6 +119,14 @@ def test_accept_on_intigriti_moves_the_issue_to_in_progress(
     assert jira_status(simulators, issue) == ("In Progress", None)
     assert jira_writes(simulators) == [f"POST /rest/api/3/issue/{issue}/transitions"]
     assert intigriti_writes(simulators) == []
+    # One read of the issue serves the link and the status (before the move;
+    # the Jira poll then reads it once more, as it changed).
+    reads = [
+        e
+        for e in simulators.jira.requests()
+        if e["method"] == "GET" and e["path"] == f"/rest/api/3/issue/{issue}"
+    ]
+    assert len(reads) == 2
     assert_quiet(simulators, runtime)
 
 
