@@ -17,7 +17,7 @@ messages.
 
 from __future__ import annotations
 
-import json
+import html
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -39,7 +39,7 @@ MESSAGE_TAG = "intigriti-message"
 _TAGGED = re.compile(MESSAGE_TAG + r":([0-9a-f]{20})")
 # How the messages syncd places on Intigriti read: notes, and Jira comments.
 NOTE_PREFIX = "syncd: "
-_FROM_JIRA = re.compile(r"\(.* on Jira [A-Z][A-Z0-9_]*-[0-9]+\)$")
+_FROM_JIRA = re.compile(r"(?:^|\n)[ \t]*\([^\n]* on Jira [A-Z][A-Z0-9_]*-[0-9]+\)$")
 
 
 class MessageSource(Protocol):
@@ -68,9 +68,14 @@ CARRY_CLAIM_SECONDS = 300
 
 
 def is_own_message(text: str) -> bool:
-    """Whether an Intigriti message reads like one syncd placed."""
+    """Whether an internal Intigriti message reads like one syncd placed."""
     text = text.strip()
     return text.startswith(NOTE_PREFIX) or _FROM_JIRA.search(text) is not None
+
+
+def message_tags(body: Any) -> set[str]:
+    """The message ids a Jira comment is tagged with (DC escapes the tag)."""
+    return set(_TAGGED.findall(html.unescape(plain_text(body))))
 
 
 def echo_key(text: str) -> str:
@@ -111,6 +116,8 @@ def push_messages(
         internal = is_internal(event)
         if not (config.internal if internal else config.external):
             continue
+        if internal and is_own_message(text):
+            continue  # syncd placed it: a note, or a Jira comment carried over
         source_id = message_id(event)
         key = f"i:{source_id}"
         if state.carried(code, key) or state.carried(code, echo_key(text)):
@@ -181,6 +188,17 @@ def outgoing_text(
     comment: Mapping[str, Any], selected: FromJira, issue_key: str, bot: str
 ) -> str | None:
     """The Intigriti message a Jira comment becomes, or None if not selected."""
+    text = selected_text(comment, selected, bot)
+    if text is None:
+        return None
+    name = (comment.get("author") or {}).get("displayName") or "someone"
+    return f"{text}\n\n({name} on Jira {issue_key})"  # see _FROM_JIRA
+
+
+def selected_text(
+    comment: Mapping[str, Any], selected: FromJira, bot: str
+) -> str | None:
+    """What of a Jira comment the mapping carries, or None if not selected."""
     author = comment.get("author") or {}
     if bot in (author.get("accountId"), author.get("name")):
         return None
@@ -190,10 +208,7 @@ def outgoing_text(
         text = text.removeprefix(selected.prefix).strip()
     elif visibility is None or visibility not in selected.visibility:
         return None
-    if not text:
-        return None
-    name = author.get("displayName") or "someone"
-    return f"{text}\n\n({name} on Jira {issue_key})"  # see _FROM_JIRA
+    return text or None
 
 
 def recover_carried(
@@ -208,22 +223,22 @@ def recover_carried(
 
     Redis lost them, so without this every message would be posted again.
     Messages already in Jira are known by the tag in their comment; Jira
-    comments already on Intigriti by their text among the messages.
+    comments already on Intigriti by their text among syncd's own messages
+    (whatever the issue's key or the author's name is now).
     """
     found: set[str] = set()
     for comment in _comments(issue):
-        found.update(f"i:{tag}" for tag in _TAGGED.findall(json.dumps(comment)))
-    placed: set[str] = set()
+        found.update(f"i:{tag}" for tag in message_tags(comment.get("body")))
+    carried_texts: set[str] = set()
     for event in source.list_events(code, None):
         text = event.extra.get("message")
-        if isinstance(text, str) and text.strip():
-            placed.add(text.strip())
-            if is_own_message(text):
-                found.add(echo_key(text))
+        if isinstance(text, str) and is_internal(event) and is_own_message(text):
+            found.add(echo_key(text))
+            carried_texts.add(_FROM_JIRA.sub("", text.strip()).strip())
     if config.from_jira is not None:
         for comment in _comments(issue):
-            text = outgoing_text(comment, config.from_jira, issue.key, bot)
-            if text is not None and text.strip() in placed:
+            selected = selected_text(comment, config.from_jira, bot)
+            if selected is not None and selected in carried_texts:
                 found.add(f"j:{comment['id']}")
     for item in found:
         state.record_carried(code, item)

@@ -173,7 +173,12 @@ class Engine:
         self._attachments = attachments
         self._errors = errors
         self._links = IssueLinks(
-            state, tracker, on_deleted=on_deleted, settle_seconds=settle_seconds
+            state,
+            tracker,
+            on_deleted=on_deleted,
+            settle_seconds=settle_seconds,
+            # Adopted after Redis lost the link: what was carried, too.
+            on_adopt=None if status is None else status.recover_carried,
         )
 
     def run_cycle(
@@ -326,9 +331,6 @@ class Engine:
             if attempt is None:
                 return Outcome.DEFERRED
             link, created = attempt
-            if not created and self._status is not None:
-                # Adopted after Redis lost the link: what was carried, too.
-                self._status.recover_carried(code, link)
 
         # Status first: a field may only be editable in the new status.
         moved = 0

@@ -11,6 +11,7 @@ The caller holds the submission's claim throughout.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import structlog
@@ -58,11 +59,15 @@ class IssueLinks:
         *,
         on_deleted: OnDeleted = "report",
         settle_seconds: float = UNCERTAIN_CREATE_SETTLE_SECONDS,
+        on_adopt: Callable[[str, IssueSnapshot], object] | None = None,
     ) -> None:
         self._state = state
         self._tracker = tracker
         self._on_deleted = on_deleted
         self._settle = settle_seconds
+        # Runs before an adopted issue is linked: if it fails, the link is
+        # not recorded and the next sync adopts (and runs it) again.
+        self._on_adopt = on_adopt
 
     def follow(self, code: str, link: IssueRef) -> IssueSnapshot | None:
         """The linked issue as Jira has it now, read by id.
@@ -170,14 +175,16 @@ class IssueLinks:
 
         for candidate in candidates:
             try:
-                issue = self._tracker.get_issue(candidate.id).ref
-                marker = self._tracker.get_property(issue.id, SUBMISSION_PROPERTY)
+                snapshot = self._tracker.get_issue(candidate.id)
+                marker = self._tracker.get_property(snapshot.id, SUBMISSION_PROPERTY)
             except NotFoundError:
                 continue
             if isinstance(marker, dict) and marker.get("code") == code:
-                log.warning("sync.issue_recovered", jira_key=issue.key)
-                self._state.record_link(code, issue)
-                return issue
+                log.warning("sync.issue_recovered", jira_key=snapshot.key)
+                if self._on_adopt is not None:
+                    self._on_adopt(code, snapshot)
+                self._state.record_link(code, snapshot.ref)
+                return snapshot.ref
         return None
 
     def _create_in_doubt(self, code: str) -> bool:

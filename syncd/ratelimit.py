@@ -38,9 +38,9 @@ from syncd.settings import LimitSettings
 log = structlog.get_logger("syncd.ratelimit")
 
 MAX_PAUSE_SECONDS = 3600.0
+"""A ``Retry-After`` longer than this is a broken header, not a plan."""
 PAUSE_CHECK_SECONDS = 0.25
 """How stale a process's view of another process's pause may be (no rate)."""
-"""A ``Retry-After`` longer than this is a broken header, not a plan."""
 
 # Returns the microseconds to wait; 0 means "go" (and the slot is taken).
 _ACQUIRE = """
@@ -99,6 +99,7 @@ class SharedLimiter:
         self._acquire: Any = client.register_script(_ACQUIRE)
         self._pause: Any = client.register_script(_PAUSE)
         self._clear_until = 0.0  # no pause seen in Redis before this
+        self._generation = 0  # bumped by each pause this process sets
 
     def acquire(self) -> float:
         """Block until a request may go; the seconds waited.
@@ -111,11 +112,13 @@ class SharedLimiter:
             return 0.0
         waited = 0.0
         while True:
+            generation = self._generation
             wait_us = int(
                 self._acquire(keys=self._keys, args=[self._interval_us, self._burst])
             )
             if wait_us <= 0:
-                self._clear_until = time.monotonic() + PAUSE_CHECK_SECONDS
+                if generation == self._generation:  # no pause set meanwhile
+                    self._clear_until = time.monotonic() + PAUSE_CHECK_SECONDS
                 return waited
             seconds = wait_us / 1e6
             self._sleep(seconds)
@@ -128,6 +131,7 @@ class SharedLimiter:
             return
         log.warning("ratelimit.paused", limiter=self.name, seconds=round(seconds, 3))
         self._pause(keys=self._keys[1:], args=[round(seconds * 1e6)])
+        self._generation += 1
         self._clear_until = 0.0
 
 

@@ -224,15 +224,10 @@ class StatusSync:
             issue = self._tracker.get_issue(link.id)
         return self.reconcile(submission, issue)
 
-    def recover_carried(self, code: str, link: IssueRef) -> int:
-        """After adopting an issue Redis had forgotten: what was carried."""
+    def recover_carried(self, code: str, issue: IssueSnapshot) -> int:
+        """Before adopting an issue Redis had forgotten: what was carried."""
         return recover_carried(
-            self._source,
-            self._state,
-            self._mapping.comments,
-            code,
-            self._tracker.get_issue(link.id),
-            self.bot(),
+            self._source, self._state, self._mapping.comments, code, issue, self.bot()
         )
 
     def push_messages(self, code: str, link: IssueRef) -> int:
@@ -257,14 +252,14 @@ class StatusSync:
         jql = f'project in ({projects}) AND updated >= "-{minutes}m" ORDER BY updated'
 
         results: Counter[IssueResult] = Counter()
-        changed: list[str] = []
+        changed: dict[str, None] = {}  # a hit may be listed twice while paging
         for hit in self._tracker.search(jql, fields=("updated", "status")):
             if self._state.code_for_issue(hit.id) is None:
                 continue
             if self._state.issue_seen(hit.id) == hit.fields.get("updated"):
                 results[IssueResult.UNCHANGED] += 1
             else:
-                changed.append(hit.id)
+                changed[hit.id] = None
 
         def handle(issue_id: str) -> IssueResult:
             if stop is not None and stop.is_set():

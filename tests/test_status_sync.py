@@ -17,6 +17,7 @@ import redis
 
 from syncd.runtime import Runtime, open_runtime
 from syncd.settings import Settings
+from syncd.sim.intigriti import FaultSettings
 from syncd.sim.runner import Simulators
 
 from .conftest import MAPPING_DIR, settings_from_env
@@ -385,6 +386,47 @@ def test_after_redis_lost_everything_nothing_is_carried_twice(
     clear(simulators)
     runtime.engine.run_cycle()
     assert jira_writes(simulators) == [f"POST /rest/api/3/issue/{issue}/comment"]
+
+
+def test_an_adoption_interrupted_before_its_records_are_rebuilt_is_redone(
+    simulators: Simulators, runtime: Runtime, redis_url: str
+) -> None:
+    code = code_in(simulators, "pending")
+    issue = issue_of(runtime, code)
+    simulators.intigriti.place_message(code, "<p>Researcher reply</p>", False)
+    time.sleep(TICK)
+    runtime.engine.run_cycle()
+    redis.Redis.from_url(redis_url).flushdb()
+    clear(simulators)
+    # Reading the history fails while the issue is being adopted.
+    simulators.intigriti.set_faults(
+        FaultSettings(error_rate=1.0, path=f"/submissions/{code}/events")
+    )
+    runtime.engine.run_cycle()
+    assert runtime.state.link(code) is None
+    simulators.intigriti.clear_faults()
+
+    runtime.engine.run_cycle()
+
+    assert issue_of(runtime, code) == issue
+    assert [w for w in jira_writes(simulators) if w.endswith("/comment")] == []
+
+
+def test_syncds_own_internal_messages_are_not_carried_back(
+    simulators: Simulators, runtime: Runtime
+) -> None:
+    code = code_in(simulators, "pending")
+    simulators.intigriti.place_message(
+        code, "Fixed in 4.2\n\n(Alice on Jira SEC-99)", True
+    )
+    simulators.intigriti.place_message(
+        code, "syncd: the status changed on both sides.", True
+    )
+    clear(simulators)
+
+    runtime.engine.run_cycle()
+
+    assert [w for w in jira_writes(simulators) if w.endswith("/comment")] == []
 
 
 @pytest.fixture

@@ -192,6 +192,7 @@ class TokenProvider:
         self._count_lock = threading.Lock()
         self._refreshes = 0
         self._remembered: tuple[str, float] | None = None
+        self._generation = 0
 
     @property
     def is_static(self) -> bool:
@@ -210,16 +211,22 @@ class TokenProvider:
         remembered = self._remembered
         if remembered is not None and time.monotonic() < remembered[1]:
             return remembered[0]
+        generation = self._generation
         token = self._cached() or self._renew(rejected=None)
-        self._remember(token)
+        if generation == self._generation:  # no refresh began meanwhile
+            self._remember(token)
         return token
 
     def refresh(self, rejected: str) -> str:
         """A token other than ``rejected``, which the API answered 401 to."""
         if self.is_static:
             raise AuthError("Intigriti refused the static token (HTTP 401)")
+        # Bumped on both sides of the renewal: a reader that saw the old
+        # token in Redis meanwhile does not remember it over the new one.
+        self._generation += 1
         self._remembered = None
         token = self._renew(rejected=rejected)
+        self._generation += 1
         self._remember(token)
         return token
 
