@@ -139,6 +139,8 @@ def measure(
             f"failed={report['failed']}, {seconds:.1f} s, {rate:.1f} submissions/s, "
             f"peak RSS {rss:.0f} MB"
         )
+        for failure in report.get("failures") or []:
+            print("  failed:", failure)
         n = created or 1
         print("  jira calls/submission:", _per(jira, n))
         print("  jira writes/submission:", _per(writes, n))
