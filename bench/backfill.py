@@ -27,6 +27,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import redis
+
 from syncd.sim.intigriti.faults import FaultSettings
 from syncd.sim.redis_server import RedisServer
 from syncd.sim.runner import Simulators, running_simulators, write_env_file
@@ -120,6 +122,8 @@ def measure(
         sims.intigriti.set_faults(FaultSettings(latency_ms=latency_ms))
         sims.jira.clear_requests()
         sims.intigriti.clear_requests()
+        counter = redis.Redis.from_url(redis_server.url)
+        counter.config_resetstat()
 
         out, seconds, rss = run_syncd(
             "backfill",
@@ -145,6 +149,8 @@ def measure(
         print("  jira calls/submission:", _per(jira, n))
         print("  jira writes/submission:", _per(writes, n))
         print("  intigriti calls/submission:", _per(intigriti, n))
+        print("  redis commands/submission:", _per(redis_commands(counter), n))
+        counter.close()
         if jira_rate is not None:
             used = sum(jira.values()) / seconds
             print(
@@ -171,6 +177,18 @@ def measure(
             if sum(jira.values()) + sum(intigriti.values()) <= QUIET_CALLS:
                 break
         return rate
+
+
+def redis_commands(client: redis.Redis) -> Counter[str]:
+    """Commands the server ran since its last CONFIG RESETSTAT, by name."""
+    stats: dict[str, dict[str, int]] = client.info("commandstats")
+    return Counter(
+        {
+            name.removeprefix("cmdstat_"): int(stat["calls"])
+            for name, stat in stats.items()
+            if name not in ("cmdstat_info", "cmdstat_config|resetstat")
+        }
+    )
 
 
 def _per(counts: Counter[str], n: int) -> dict[str, float]:
