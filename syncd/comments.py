@@ -28,7 +28,8 @@ import structlog
 from syncd.intigriti.models import SubmissionEvent
 from syncd.jira.issues import IssueSnapshot
 from syncd.jira.models import Flavour, IssueRef
-from syncd.mapping.render import parse_rich, to_adf, to_wiki
+from syncd.mapping.description import render_description
+from syncd.mapping.render import parse_rich
 from syncd.mapping.render.plain import parse_plain
 from syncd.mapping.status import CommentMapping, FromJira
 from syncd.state import State, digest
@@ -91,10 +92,22 @@ def is_internal(event: SubmissionEvent) -> bool:
     return event.visibility is not None and event.visibility.value == "Internal"
 
 
-def render_comment(header: str, html: str, footer: str, flavour: Flavour) -> Any:
-    """Header and footer as plain text, the message through the safe renderer."""
-    blocks = (*parse_plain(header), *parse_rich(html), *parse_plain(footer))
-    return to_adf(blocks) if flavour is Flavour.CLOUD else to_wiki(blocks)
+def render_comment(
+    header: str,
+    html: str,
+    footer: str,
+    flavour: Flavour,
+    full_url: str | None = None,
+) -> Any:
+    """Header and footer as plain text, the message through the safe renderer;
+    a message too long for a Jira comment is cut, with a marker linking to
+    ``full_url``, and the footer (the source tag) is always kept."""
+    return render_description(
+        [*parse_plain(header), *parse_rich(html)],
+        flavour,
+        full_url,
+        tail=parse_plain(footer),
+    )
 
 
 def push_messages(
@@ -104,8 +117,12 @@ def push_messages(
     config: CommentMapping,
     code: str,
     link: IssueRef,
+    full_url: str | None = None,
 ) -> int:
-    """Post the submission's new messages to Jira; how many were posted."""
+    """Post the submission's new messages to Jira; how many were posted.
+
+    ``full_url`` is the submission on Intigriti, linked from a message that
+    had to be cut to fit a Jira comment."""
     linked_at = None if config.history else state.linked_at(code)
     since = None if linked_at is None else datetime.fromtimestamp(linked_at, UTC)
     posted = 0
@@ -129,7 +146,7 @@ def push_messages(
         kind = "internal message" if internal else "message"
         header = f"Intigriti {kind} from {event.user_name or 'unknown'}:"
         body = render_comment(
-            header, text, f"{MESSAGE_TAG}:{source_id}", tracker.flavour
+            header, text, f"{MESSAGE_TAG}:{source_id}", tracker.flavour, full_url
         )
         visibility = None
         if internal and config.internal_visibility is not None:

@@ -348,7 +348,7 @@ class Engine:
             self._tracker.update_issue(link.id, changed)
         extras = self._write_extras(submission, link, written)
         if self._status is not None:
-            moved += self._status.push_messages(code, link)
+            moved += self._status.push_messages(code, link, submission.web_url)
         carried = 0
         if self._attachments is not None:
             carried = self._attachments.sync(submission, link, new_issue=created)

@@ -230,7 +230,9 @@ class StatusSync:
             self._source, self._state, self._mapping.comments, code, issue, self.bot()
         )
 
-    def push_messages(self, code: str, link: IssueRef) -> int:
+    def push_messages(
+        self, code: str, link: IssueRef, full_url: str | None = None
+    ) -> int:
         return push_messages(
             self._source,
             self._tracker,
@@ -238,6 +240,7 @@ class StatusSync:
             self._mapping.comments,
             code,
             link,
+            full_url,
         )
 
     # -- Jira side changed ------------------------------------------------

@@ -290,6 +290,26 @@ def test_intigriti_messages_become_tagged_jira_comments_once(
     assert_quiet(simulators, runtime)
 
 
+def test_a_message_too_long_for_a_comment_is_cut_and_later_ones_follow(
+    simulators: Simulators, runtime: Runtime
+) -> None:
+    code = code_in(simulators, "pending")
+    issue = issue_of(runtime, code)
+    simulators.intigriti.place_message(code, "<p>" + "long " * 20_000 + "</p>", False)
+    simulators.intigriti.place_message(code, "<p>short one</p>", False)
+    clear(simulators)
+
+    runtime.engine.run_cycle()
+
+    comments = simulators.jira.issue_snapshot(issue)["fields"]["comment"]["comments"]
+    bodies = [str(c["body"]) for c in comments]
+    assert len(bodies) == 2
+    assert "Truncated to fit" in bodies[0]
+    assert "short one" in bodies[1]
+    assert runtime.state.quarantined() == []
+    assert_quiet(simulators, runtime)
+
+
 def test_a_prefixed_jira_comment_becomes_one_internal_intigriti_comment(
     simulators: Simulators, runtime: Runtime
 ) -> None:

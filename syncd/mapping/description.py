@@ -137,27 +137,31 @@ def description_length(description: Description) -> int:
 
 
 def render_description(
-    blocks: Sequence[Block], flavour: Flavour, full_report_url: str | None
+    blocks: Sequence[Block],
+    flavour: Flavour,
+    full_report_url: str | None,
+    tail: Sequence[Block] = (),
 ) -> Description:
-    """The description for ``flavour``, cut to the limit if it must be."""
-    full = _emit(blocks, flavour)
+    """``blocks`` then ``tail`` for ``flavour``; when that is over the limit,
+    ``blocks`` are cut and a marker linking to the full report is put before
+    ``tail``, which is always kept whole (a comment's source tag)."""
+    full = _emit([*blocks, *tail], flavour)
     if description_length(full) <= DESCRIPTION_LIMIT:
         return full
 
     measure = _measure(flavour)
-    marker = _marker(full_report_url)
+    fixed = [*_marker(full_report_url), *tail]
     budget = (
         DESCRIPTION_LIMIT
         - description_length(_emit([], flavour))
-        - sum(measure(b) + 2 for b in marker)
+        - sum(measure(b) + 2 for b in fixed)
     )
     kept = _leading_blocks(blocks, budget, measure)
     while (
-        kept
-        and description_length(_emit([*kept, *marker], flavour)) > DESCRIPTION_LIMIT
+        kept and description_length(_emit([*kept, *fixed], flavour)) > DESCRIPTION_LIMIT
     ):
         kept.pop()
-    return _emit([*kept, *marker], flavour)
+    return _emit([*kept, *fixed], flavour)
 
 
 def _emit(blocks: Sequence[Block], flavour: Flavour) -> Description:
