@@ -178,7 +178,7 @@ def run_checks(settings: Settings) -> list[CheckResult]:
                 "intigriti token",
                 lambda: (
                     f"{settings.intigriti.auth}: token obtained "
-                    f"({len(tokens.access_token())} characters)"
+                    f"({len(tokens.verify_credentials())} characters)"
                 ),
             )
         )

@@ -174,6 +174,24 @@ def test_check_reports_every_part_fine(env_file: Path) -> None:
     assert "cloud" in done.stdout
 
 
+def test_check_sends_the_client_secret_even_with_a_token_cached(
+    env_file: Path, tmp_path: Path
+) -> None:
+    assert syncd("check", "--env-file", str(env_file)).returncode == 0  # caches
+    wrong = tmp_path / "wrong.env"
+    wrong.write_text(
+        env_file.read_text() + "SYNCD_INTIGRITI__CLIENT_SECRET=not-the-secret\n"
+    )
+
+    done = syncd("check", "--env-file", str(wrong))
+
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    token_line = next(line for line in lines if "intigriti token" in line)
+    assert token_line.startswith("[FAIL]")
+    assert "not-the-secret" not in done.stdout + done.stderr
+
+
 def test_redis_unavailable_at_start_is_a_clear_error(
     simulators: Simulators, tmp_path: Path
 ) -> None:

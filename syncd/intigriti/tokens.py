@@ -217,6 +217,30 @@ class TokenProvider:
             self._remember(token)
         return token
 
+    def verify_credentials(self) -> str:
+        """A token the configured credentials were just accepted for (`syncd
+        check`): client credentials are always sent to the token endpoint,
+        whatever Redis holds, so a wrong or rotated secret shows at once
+        rather than when the cached token expires. The new token is shared."""
+        if self._settings.auth != "client_credentials":
+            return self.access_token()
+        lock = self._redis.lock(
+            self.keys.lock, timeout=self._lock_timeout, blocking_timeout=self._lock_wait
+        )
+        try:
+            with lock:
+                token = self._fetch_and_store()
+        except LockError:
+            raise ServiceUnavailable(
+                "timed out waiting for the Intigriti token lock"
+            ) from None
+        except RedisError as exc:
+            raise ServiceUnavailable(
+                f"Redis failed while renewing the token ({type(exc).__name__})"
+            ) from None
+        self._remember(token)
+        return token
+
     def refresh(self, rejected: str) -> str:
         """A token other than ``rejected``, which the API answered 401 to."""
         if self.is_static:
@@ -260,7 +284,9 @@ class TokenProvider:
                 f"Redis unreachable for the token lock ({type(exc).__name__})"
             ) from None
         if not acquired:
-            raise ServiceUnavailable("timed out waiting for the Intigriti token lock")
+            raise ServiceUnavailable(
+                "timed out waiting for the Intigriti token lock"
+            ) from None
         try:
             current = self._cached()
             if current is not None and current != rejected:
