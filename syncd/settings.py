@@ -8,7 +8,11 @@ per variable, as Kubernetes Secrets and systemd ``LoadCredential`` provide).
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import types
+import typing
 from collections.abc import Iterable, Mapping
 from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
@@ -30,6 +34,7 @@ from pydantic_settings import (
     NestedSecretsSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
+    SettingsError,
 )
 
 from syncd.errors import ConfigError
@@ -331,6 +336,49 @@ def _env_file_names(env_file: Path | None) -> Mapping[str, Any]:
     return dotenv_values(path) if path.is_file() else {}
 
 
+def _unparsable(error: SettingsError, env_file: Path | None) -> str:
+    """A value pydantic-settings could not decode (list and table settings
+    are JSON): the variables it may be, without their values."""
+    found = re.search(r'field "(\w+)"', str(error))
+    group = f"{ENV_PREFIX}{found.group(1).upper()}" if found else ENV_PREFIX
+    values = {**_env_file_names(env_file), **os.environ}
+    suspects = sorted(
+        name.upper()
+        for name, value in values.items()
+        if name.upper().startswith(group)
+        and isinstance(value, str)
+        and _is_structured(name.upper())
+        and not _is_json(value)
+    )
+    names = ", ".join(suspects) or f"a {group}* variable"
+    return (
+        f"invalid settings: {names}: not valid JSON; list and table settings "
+        """take JSON, e.g. '["files.example.com"]'"""
+    )
+
+
+def _is_structured(name: str) -> bool:
+    """Whether the setting ``name`` holds a list, set or table."""
+    model: Any = Settings
+    parts = name.removeprefix(ENV_PREFIX).lower().split(NESTED_DELIMITER)
+    for part in parts:
+        field = getattr(model, "model_fields", {}).get(part)
+        if field is None:
+            return False
+        model = field.annotation
+    kinds = typing.get_args(model) if isinstance(model, types.UnionType) else (model,)
+    structured = (list, tuple, set, frozenset, dict)
+    return any((typing.get_origin(kind) or kind) in structured for kind in kinds)
+
+
+def _is_json(value: str) -> bool:
+    try:
+        json.loads(value)
+    except ValueError:
+        return False
+    return True
+
+
 def load_settings(
     env_file: Path | None = None,
     secrets_dir: Path | None = None,
@@ -354,6 +402,8 @@ def load_settings(
             _secrets_dir=secrets_dir,
             **overrides,
         )
+    except SettingsError as exc:
+        raise ConfigError(_unparsable(exc, env_file)) from None
     except ValidationError as exc:
         problems = []
         for error in exc.errors():

@@ -44,6 +44,25 @@ def test_a_malformed_value_names_its_variable(environment: pytest.MonkeyPatch) -
     assert "SYNCD_SYNC__POLL_INTERVAL_SECONDS" in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SYNCD_ATTACHMENTS__ALLOWED_HOSTS", "cdn.example.org"),
+        ("SYNCD_ATTACHMENTS__ALLOWED_NETWORKS", "[10.0.0.0/8"),
+    ],
+)
+def test_a_list_setting_that_is_not_json_names_its_variable(
+    environment: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    environment.setenv(name, value)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert f"{name}: not valid JSON" in str(raised.value)
+    assert value not in str(raised.value)
+
+
 def test_missing_credentials_name_the_group(environment: pytest.MonkeyPatch) -> None:
     environment.delenv("SYNCD_JIRA__PERSONAL_ACCESS_TOKEN")
 
