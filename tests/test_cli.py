@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -204,6 +205,26 @@ def test_redis_unavailable_at_start_is_a_clear_error(
     assert done.returncode == 2
     assert "Redis is not reachable" in done.stderr
     assert "SYNCD_REDIS__URL" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_run_with_its_port_taken_is_one_line_naming_the_setting(
+    env_file: Path, tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = tmp_path / "taken.env"
+        path.write_text(
+            env_file.read_text()
+            + f"SYNCD_HTTP__ENABLED=true\nSYNCD_HTTP__PORT={port}\n"
+        )
+
+        done = syncd("run", "--env-file", str(path))
+
+    assert done.returncode == 2
+    assert "SYNCD_HTTP__PORT" in done.stderr
     assert "Traceback" not in done.stderr
 
 

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from syncd.errors import ConfigError
 from syncd.ops.health import Health
 from syncd.ops.metrics import CONTENT_TYPE, Metrics
 from syncd.serving import ServedApp
@@ -102,6 +103,14 @@ class OpsServer(ServedApp):
         return self.bound_port
 
     def start(self, timeout: float = 10.0) -> OpsServer:
-        super().start(timeout)
+        try:
+            super().start(timeout)
+        except RuntimeError:
+            raise ConfigError(
+                f"the operations server could not listen on "
+                f"{self.host}:{self._server.config.port} (in use, or not "
+                "permitted): set SYNCD_HTTP__PORT (0 picks a free port) or "
+                "SYNCD_HTTP__ENABLED=false"
+            ) from None
         log.info("ops.server_started", host=self.host, port=self.port)
         return self
