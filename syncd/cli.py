@@ -259,6 +259,12 @@ def backfill(
     from syncd.backfill import Filters, render_text, report_json, run_backfill
     from syncd.worker import install_stop_handlers
 
+    if since is not None and until is not None and since >= until:
+        raise click.BadParameter(
+            f"--since {since:%Y-%m-%d %H:%M:%S} is not before --until "
+            f"{until:%Y-%m-%d %H:%M:%S}: no submission could match",
+            param_hint="'--since' / '--until'",
+        )
     settings = _settings(env_file)
     filters = Filters(
         programs=programs,

@@ -228,6 +228,21 @@ def test_run_with_its_port_taken_is_one_line_naming_the_setting(
     assert "Traceback" not in done.stderr
 
 
+def test_backfill_refuses_a_since_after_its_until(env_file: Path) -> None:
+    done = syncd(
+        "backfill",
+        "--env-file",
+        str(env_file),
+        "--since",
+        "2030-01-01",
+        "--until",
+        "2020-01-01",
+    )
+
+    assert done.returncode == 2
+    assert "is not before --until" in done.stderr
+
+
 def test_missing_settings_name_the_variable(tmp_path: Path) -> None:
     path = tmp_path / "empty.env"
     path.write_text("SYNCD_JIRA__URL=http://127.0.0.1:9\n")
