@@ -224,20 +224,7 @@ class TokenProvider:
         rather than when the cached token expires. The new token is shared."""
         if self._settings.auth != "client_credentials":
             return self.access_token()
-        lock = self._redis.lock(
-            self.keys.lock, timeout=self._lock_timeout, blocking_timeout=self._lock_wait
-        )
-        try:
-            with lock:
-                token = self._fetch_and_store()
-        except LockError:
-            raise ServiceUnavailable(
-                "timed out waiting for the Intigriti token lock"
-            ) from None
-        except RedisError as exc:
-            raise ServiceUnavailable(
-                f"Redis failed while renewing the token ({type(exc).__name__})"
-            ) from None
+        token = self._renew(rejected=None, force=True)
         self._remember(token)
         return token
 
@@ -271,7 +258,9 @@ class TokenProvider:
                 f"Redis unreachable for the token ({type(exc).__name__})"
             ) from None
 
-    def _renew(self, rejected: str | None) -> str:
+    def _renew(self, rejected: str | None, *, force: bool = False) -> str:
+        """A token under the shared lock: the cached one unless it is ``rejected``
+        or ``force`` asks for a new grant."""
         lock = self._redis.lock(
             self.keys.lock,
             timeout=self._lock_timeout,
@@ -284,11 +273,9 @@ class TokenProvider:
                 f"Redis unreachable for the token lock ({type(exc).__name__})"
             ) from None
         if not acquired:
-            raise ServiceUnavailable(
-                "timed out waiting for the Intigriti token lock"
-            ) from None
+            raise ServiceUnavailable("timed out waiting for the Intigriti token lock")
         try:
-            current = self._cached()
+            current = None if force else self._cached()
             if current is not None and current != rejected:
                 return current
             return self._fetch_and_store()
