@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from syncd.errors import SyncdError
-
 log = structlog.get_logger("syncd.ops.health")
 
 REDIS = "redis"
@@ -95,9 +93,11 @@ class Health:
                 or now - at > self.window_seconds / 2
             ]
         for name, probe in quiet:
+            # A probe runs on the loop's thread: whatever it raises (Redis'
+            # own errors under a rate limiter, say), the daemon goes on.
             try:
                 probe()
-            except SyncdError as exc:
+            except Exception as exc:  # noqa: BLE001
                 log.warning(
                     "ops.probe_failed", dependency=name, error=type(exc).__name__
                 )

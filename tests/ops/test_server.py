@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import redis
+
 from syncd.ops.health import Health
 from syncd.ops.metrics import Metrics, StateSnapshot
 from syncd.ops.server import create_app
@@ -105,3 +107,18 @@ def test_metrics_render_the_prometheus_text_format_with_scrape_time_values() -> 
     assert 'syncd_dependency_up{dependency="redis"} 1.0' in text
     assert 'syncd_dependency_up{dependency="jira"} 0.0' in text
     assert 'syncd_submissions_synced_total{outcome="created"} 0.0' in text
+
+
+def test_a_probe_that_raises_anything_leaves_the_daemon_running() -> None:
+    # Redis down under the Jira probe: the rate limiter raises redis' own
+    # error before any request; the loop that ticks the probes must go on.
+    health = Health(window_seconds=60, clock=Clock())
+
+    def redis_gone() -> None:
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:6379.")
+
+    health.set_probes({"redis": redis_gone, "jira": redis_gone})
+
+    health.probe_quiet()
+
+    assert not any(status.ready for status in health.statuses())
