@@ -304,7 +304,9 @@ class Backfill:
         if outcome is Outcome.DEFERRED:
             return (
                 Result.FAILED,
-                "deferred: a transient error or a claim held elsewhere",
+                "deferred: a transient error, or a claim held by another worker "
+                "(one left by a killed run expires after "
+                "SYNCD_SYNC__CLAIM_TTL_SECONDS); run the same command again",
             )
         if outcome is Outcome.QUARANTINED:
             return Result.FAILED, self._quarantine_reason(summary.code)
