@@ -38,10 +38,7 @@ def env_file_option(command: F) -> F:
 
 
 def _settings(env_file: Path | None) -> Settings:
-    try:
-        settings = load_settings(env_file=env_file)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = load_settings(env_file=env_file)  # ConfigError: exit 2
     configure_logging(settings.log_level, settings.log_format)
     return settings
 
