@@ -173,15 +173,14 @@ def run_checks(settings: Settings) -> list[CheckResult]:
         stack.callback(client.close)
         tokens = TokenProvider(settings.intigriti, client, settings.redis.key_prefix)
         stack.callback(tokens.close)
-        results.append(
-            _attempt(
-                "intigriti token",
-                lambda: (
-                    f"{settings.intigriti.auth}: token obtained "
-                    f"({len(tokens.verify_credentials())} characters)"
-                ),
-            )
+        token = _attempt(
+            "intigriti token",
+            lambda: (
+                f"{settings.intigriti.auth}: token obtained "
+                f"({len(tokens.verify_credentials())} characters)"
+            ),
         )
+        results.append(token)
         intigriti = IntigritiClient(settings.intigriti, tokens)
         stack.callback(intigriti.close)
         results.append(
@@ -192,6 +191,9 @@ def run_checks(settings: Settings) -> list[CheckResult]:
                     f"{len(intigriti.list_programs())} programs readable"
                 ),
             )
+            if token.ok
+            # Not with the token Redis may still hold: it would hide the fault.
+            else CheckResult("intigriti api", False, "not tried: no token")
         )
         results.append(_attempt("jira", lambda: _check_jira(settings)))
     return results

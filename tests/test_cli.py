@@ -190,6 +190,7 @@ def test_check_sends_the_client_secret_even_with_a_token_cached(
     lines = done.stdout.splitlines()
     token_line = next(line for line in lines if "intigriti token" in line)
     assert token_line.startswith("[FAIL]")
+    assert "[FAIL] intigriti api: not tried: no token" in done.stdout
     assert "not-the-secret" not in done.stdout + done.stderr
 
 
