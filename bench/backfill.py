@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -67,12 +68,25 @@ def clean_environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("SYNCD_")}
 
 
-def run_syncd(*args: str) -> tuple[str, float, float]:
-    """Run one syncd command; its stdout, seconds and peak RSS in MB.
+@dataclass
+class Run:
+    """What one syncd command printed and cost."""
+
+    out: str
+    seconds: float
+    peak_mb: float
+    cpu_seconds: float  # user + system
+    system_seconds: float
+    switches: int  # voluntary + involuntary context switches
+
+
+def run_syncd(*args: str) -> Run:
+    """Run one syncd command: its stdout, seconds, peak RSS and CPU.
 
     The peak is the child's own ``VmHWM``, read while it runs: ``ru_maxrss``
     from ``wait4`` would report this (much larger) process, whose memory the
-    child shares between fork and exec.
+    child shares between fork and exec. CPU time and context switches are
+    the child's own, from ``wait4``.
     """
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as out:
@@ -84,11 +98,22 @@ def run_syncd(*args: str) -> tuple[str, float, float]:
             env=clean_environ(),
         )
         peak_kb = 0
-        while child.poll() is None:
+        while True:
             peak_kb = max(peak_kb, _high_water_kb(child.pid))
+            pid, _, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
             time.sleep(0.05)
+        child.returncode = 0  # reaped above; keeps Popen from waiting again
         out.seek(0)
-        return out.read(), time.monotonic() - started, peak_kb / 1024
+        return Run(
+            out=out.read(),
+            seconds=time.monotonic() - started,
+            peak_mb=peak_kb / 1024,
+            cpu_seconds=usage.ru_utime + usage.ru_stime,
+            system_seconds=usage.ru_stime,
+            switches=usage.ru_nvcsw + usage.ru_nivcsw,
+        )
 
 
 def _high_water_kb(pid: int) -> int:
@@ -125,7 +150,7 @@ def measure(
         counter = redis.Redis.from_url(redis_server.url)
         counter.config_resetstat()
 
-        out, seconds, rss = run_syncd(
+        run = run_syncd(
             "backfill",
             "--env-file",
             str(env_file),
@@ -133,26 +158,31 @@ def measure(
             "--concurrency",
             str(workers),
         )
-        report = json.loads(out.strip().splitlines()[-1])
+        report = json.loads(run.out.strip().splitlines()[-1])
         created = int(report["created"])
-        rate = created / seconds
+        rate = created / run.seconds
         jira, intigriti, writes = api_calls(sims)
         limit = "" if jira_rate is None else f", jira limit {jira_rate:g}/s"
         print(
             f"size={size} c={workers}{limit}: {created} created, "
-            f"failed={report['failed']}, {seconds:.1f} s, {rate:.1f} submissions/s, "
-            f"peak RSS {rss:.0f} MB"
+            f"failed={report['failed']}, {run.seconds:.1f} s, "
+            f"{rate:.1f} submissions/s, peak RSS {run.peak_mb:.0f} MB"
         )
         for failure in report.get("failures") or []:
             print("  failed:", failure)
         n = created or 1
+        print(
+            f"  syncd CPU/submission: {1000 * run.cpu_seconds / n:.1f} ms "
+            f"({1000 * run.system_seconds / n:.1f} ms system), "
+            f"{run.switches / n:.0f} context switches"
+        )
         print("  jira calls/submission:", _per(jira, n))
         print("  jira writes/submission:", _per(writes, n))
         print("  intigriti calls/submission:", _per(intigriti, n))
         print("  redis commands/submission:", _per(redis_commands(counter), n))
         counter.close()
         if jira_rate is not None:
-            used = sum(jira.values()) / seconds
+            used = sum(jira.values()) / run.seconds
             print(
                 f"  jira requests/s: {used:.1f} of {jira_rate:g} "
                 f"({100 * used / jira_rate:.0f}%)"
@@ -165,9 +195,9 @@ def measure(
         for cycle in range(1, MAX_CYCLES + 1):
             sims.jira.clear_requests()
             sims.intigriti.clear_requests()
-            _, cycle_seconds, _ = run_syncd(
+            cycle_seconds = run_syncd(
                 "sync", "--once", "--env-file", str(env_file), "--json"
-            )
+            ).seconds
             jira, intigriti, _ = api_calls(sims)
             print(
                 f"  poll cycle {cycle} after backfill: {cycle_seconds:.1f} s, "
