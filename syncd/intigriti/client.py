@@ -34,6 +34,7 @@ from syncd.intigriti.parse import (
     parse_submission,
     parse_summary,
 )
+from syncd.intigriti.pools import thread_pools
 from syncd.intigriti.tokens import TokenProvider
 from syncd.intigriti.transport import Call, RetryPolicy, Transport
 from syncd.settings import IntigritiSettings
@@ -65,9 +66,8 @@ class IntigritiClient:
         self._http = http or httpx.Client(
             timeout=httpx.Timeout(settings.timeout_seconds, connect=10.0),
             follow_redirects=False,
-            # Keep a connection per worker (httpx keeps 20): a backfill's
-            # workers would otherwise open and close connections all along.
-            limits=httpx.Limits(max_connections=256, max_keepalive_connections=256),
+            # Each worker thread keeps its own connections (see pools.py).
+            transport=thread_pools(settings.api_url),
         )
         self._transport = Transport(self._http, tokens, retry or RetryPolicy())
         self._program_cache_seconds = program_cache_seconds

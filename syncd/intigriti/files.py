@@ -42,6 +42,7 @@ import httpx
 import structlog
 
 from syncd.errors import PermanentError, RateLimited, ServiceUnavailable
+from syncd.intigriti.pools import thread_pools
 from syncd.intigriti.tokens import USER_AGENT
 from syncd.settings import AttachmentSettings
 
@@ -156,7 +157,7 @@ class FileFetcher:
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": USER_AGENT},
-            transport=transport,
+            transport=transport or thread_pools(None, trust_env=False),
         )
         # No cookie is kept: one file host's would go to the next request.
         self._http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))
