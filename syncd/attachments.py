@@ -118,11 +118,12 @@ class AttachmentSync:
         no file yet and the read of its attachments is spared.
         """
         code = submission.code
-        pending = [
-            item
-            for item in submission.attachments
-            if self._records.copied(code, item.code) is None
-        ]
+        left = set(
+            self._records.not_copied(
+                code, [item.code for item in submission.attachments]
+            )
+        )
+        pending = [item for item in submission.attachments if item.code in left]
         if pending and not new_issue:
             pending = self._adopt_uploaded(code, issue, pending)
         if not pending:
@@ -156,13 +157,11 @@ class AttachmentSync:
         links: _Links,
     ) -> Carried:
         code = submission.code
-        token = self._records.claim(code, attachment, self._claim_ttl)
-        if token is None:
+        claim = self._records.claim(code, attachment, self._claim_ttl)
+        if claim is None:
             return Carried.SKIPPED
         try:
-            if self._records.was_sending(code, attachment) and self._recover(
-                code, issue, attachment
-            ):
+            if claim.was_sending and self._recover(code, issue, attachment):
                 return Carried.UPLOADED
             return self._fetch_and_copy(submission, issue, attachment, limit, links)
         except LinkExpired:
@@ -177,7 +176,7 @@ class AttachmentSync:
             )
             return Carried.SKIPPED
         finally:
-            self._records.release(code, attachment, token)
+            self._records.release(code, attachment)  # unless recording did
 
     def _fetch_and_copy(
         self,
