@@ -317,10 +317,11 @@ class Backfill:
         """What a real run would write, printed by field names; reads only."""
         code = summary.code
         updated_at = _unix(summary.last_updated_at)
-        link = self._state.link(code)
-        if link is not None and self._state.seen(code) == updated_at:
+        standing = self._state.standing(code)
+        link = standing.link
+        if standing.unchanged(updated_at):
             return Result.UNCHANGED, None
-        if self._state.is_quarantined(code, updated_at):
+        if standing.quarantined(updated_at):
             return Result.FAILED, "quarantined"
         try:
             submission = self._intigriti.get_submission(code)

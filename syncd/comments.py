@@ -126,6 +126,7 @@ def push_messages(
     linked_at = None if config.history else state.linked_at(code)
     since = None if linked_at is None else datetime.fromtimestamp(linked_at, UTC)
     posted = 0
+    carried: set[str] | None = None  # read once, when a message needs it
     for event in source.list_events(code, since):
         text = event.extra.get("message")
         if not isinstance(text, str) or not text.strip():
@@ -137,10 +138,12 @@ def push_messages(
             continue  # syncd placed it: a note, or a Jira comment carried over
         source_id = message_id(event)
         key = f"i:{source_id}"
-        if state.carried(code, key) or state.carried(code, echo_key(text)):
+        if carried is None:
+            carried = state.carried_items(code)
+        if key in carried or echo_key(text) in carried:
             continue
-        token = state.claim(f"{code}:carry:{key}", CARRY_CLAIM_SECONDS)
-        if token is None or state.carried(code, key):
+        token = state.claim_carry(code, key, CARRY_CLAIM_SECONDS)
+        if token is None:
             continue  # another worker is posting it, or just did
 
         kind = "internal message" if internal else "message"
@@ -176,16 +179,19 @@ def pull_comments(
     if selected is None:
         return 0
     carried = 0
+    recorded: set[str] | None = None  # read once, when a comment needs it
     for comment in _comments(issue):
         key = f"j:{comment['id']}"
-        if state.carried(code, key):
+        if recorded is None:
+            recorded = state.carried_items(code)
+        if key in recorded:
             continue
         message = outgoing_text(comment, selected, issue.key, bot)
         if message is None:
             continue
 
-        token = state.claim(f"{code}:carry:{key}", CARRY_CLAIM_SECONDS)
-        if token is None or state.carried(code, key):
+        token = state.claim_carry(code, key, CARRY_CLAIM_SECONDS)
+        if token is None:
             continue  # another worker is carrying it, or just did
 
         state.record_carried(code, echo_key(message))

@@ -247,11 +247,10 @@ class Engine:
         code = summary.code
         updated_at = _unix(summary.last_updated_at)
         with structlog.contextvars.bound_contextvars(submission=code):
-            if self._state.link(code) is not None and (
-                self._state.seen(code) == updated_at
-            ):
+            standing = self._state.standing(code)
+            if standing.unchanged(updated_at):
                 return Outcome.UNCHANGED
-            if self._state.is_quarantined(code, updated_at):
+            if standing.quarantined(updated_at):
                 return Outcome.QUARANTINED
             return self._guarded(code, updated_at)
 
@@ -268,18 +267,22 @@ class Engine:
         if token is None:
             log.info("sync.claim_busy")
             return Outcome.DEFERRED
+        synced = False
         try:
-            return self._claimed(code, updated_at)
+            outcome, synced = self._claimed(code, updated_at)
+            return outcome
         finally:
-            self._state.release_claim(code, token)
+            # A sync that went through frees the submission from quarantine.
+            self._state.release_claim(code, token, release_quarantine=synced)
 
-    def _claimed(self, code: str, updated_at: int | None) -> Outcome:
+    def _claimed(self, code: str, updated_at: int | None) -> tuple[Outcome, bool]:
+        """The outcome, and whether the sync went through."""
         try:
             outcome = self._sync(code)
         except TransientError as exc:
             self._count_error(exc)
             log.warning("sync.submission_deferred", error=type(exc).__name__)
-            return Outcome.DEFERRED
+            return Outcome.DEFERRED, False
         except PermanentError as exc:
             self._count_error(exc)
             log.error(
@@ -290,16 +293,15 @@ class Engine:
             self._state.quarantine(
                 code, updated_at or 0, reason=str(exc), error=type(exc).__name__
             )
-            return Outcome.QUARANTINED
+            return Outcome.QUARANTINED, False
         except SyncdError as exc:
             self._count_error(exc)
             log.error("sync.submission_failed", error=type(exc).__name__)
-            return Outcome.DEFERRED
+            return Outcome.DEFERRED, False
 
-        self._state.release_quarantine(code)
         if outcome is not Outcome.UNCHANGED:
             log.info("sync.submission_synced", outcome=outcome.value)
-        return outcome
+        return outcome, True
 
     def _count_error(self, exc: SyncdError) -> None:
         if self._errors is not None:
@@ -320,7 +322,7 @@ class Engine:
         )
         fields = self._tracker.draft_fields(draft)
 
-        link = self._state.link(code)
+        link = self._state.link(code)  # read again: now under the claim
         created = False
         issue = None  # the issue as read before this sync wrote to it
         if link is not None:
@@ -337,7 +339,12 @@ class Engine:
         if self._status is not None:
             moved = self._status.sync_submission(submission, link, issue)
 
-        written = self._state.fingerprints(code)
+        # A new issue carries what it was created with, recorded with its link.
+        written = (
+            {name: digest(value) for name, value in fields.items()}
+            if created
+            else self._state.fingerprints(code)
+        )
         jira_owned = self._tracker.create_only_ids(draft)
         changed = {
             name: value

@@ -119,16 +119,18 @@ class IssueLinks:
     ) -> tuple[IssueRef, bool] | None:
         """Create the issue, unless an earlier attempt already did.
 
-        The caller holds the submission's claim. Returns the issue and
+        The caller holds the submission's claim and, under it, found no
+        link in Redis. Returns the issue and
         whether this call created it, or None while an earlier create is in
         doubt. The link and the digests of what was written are recorded
         before the claim is released, so the next worker sees a full record.
         """
         code = submission.code
-        linked = self._state.link(code) or self._recover(submission)
+        attempted_at = self._state.create_attempted_at(code)
+        linked = self._recover(submission, doubtful=attempted_at is not None)
         if linked is not None:
             return linked, False
-        if self._create_in_doubt(code):
+        if self._create_in_doubt(attempted_at):
             return None
         self._state.mark_create_attempt(code)
         try:
@@ -147,13 +149,15 @@ class IssueLinks:
             self._state.clear_create_attempt(code)  # Jira answered: no issue
             raise
         # Messages placed while the issue was being made are carried too.
-        self._state.record_link(code, issue, linked_at=read_at)
-        self._state.record_written(
-            code, None, {name: digest(value) for name, value in fields.items()}
+        self._state.record_link(
+            code,
+            issue,
+            linked_at=read_at,
+            fingerprints={name: digest(value) for name, value in fields.items()},
         )
         return issue, True
 
-    def _recover(self, submission: Submission) -> IssueRef | None:
+    def _recover(self, submission: Submission, *, doubtful: bool) -> IssueRef | None:
         """Find an issue made for this submission although Redis has no link.
 
         Redis may have lost its data, or a create's answer may have been
@@ -170,7 +174,7 @@ class IssueLinks:
             key = reference.reference
             if reference.url == self._tracker.browse_url(key):
                 candidates.append(IssueRef(id=key, key=key))
-        if self._state.create_attempted(code):
+        if doubtful:
             candidates += self._tracker.find_issues_by_label(submission_label(code))
 
         for candidate in candidates:
@@ -187,14 +191,14 @@ class IssueLinks:
                 return snapshot.ref
         return None
 
-    def _create_in_doubt(self, code: str) -> bool:
+    def _create_in_doubt(self, attempted: int | None) -> bool:
         """Whether an earlier create may still surface in Jira's search.
 
         A create whose answer was lost may have succeeded; the label search
         can miss it while Jira's index lags. Creating again only once the
-        index has had time to settle rules out a second issue.
+        index has had time to settle rules out a second issue. ``attempted``:
+        when the unconfirmed create was sent (unix seconds), if one was.
         """
-        attempted = self._state.create_attempted_at(code)
         if attempted is None:
             return False
         waiting = time.time() - attempted < self._settle

@@ -57,6 +57,19 @@ def connect_redis(settings: RedisSettings) -> redis.Redis:
     return client
 
 
+# Delete a claim only if it still holds the owner's token.
+_RELEASE = (
+    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
+    "return redis.call('DEL', KEYS[1]) end return 0"
+)
+
+
+def _issue_ref(found: Mapping[str, str]) -> IssueRef | None:
+    if not found:
+        return None
+    return IssueRef(id=found["issue_id"], key=found["issue_key"])
+
+
 def digest(value: Any) -> str:
     """A stable digest of a JSON-able value, for change detection."""
     canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
@@ -83,8 +96,30 @@ def _quarantine_record(code: str, raw: str) -> QuarantineRecord:
     )
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What Redis holds on one submission, read in one round trip."""
+
+    link: IssueRef | None
+    seen: int | None
+    quarantined_at: int | None  # the version a quarantine record is for
+
+    def unchanged(self, updated_at: int) -> bool:
+        """Linked, and this version was already written."""
+        return self.link is not None and self.seen == updated_at
+
+    def quarantined(self, updated_at: int) -> bool:
+        """Quarantined at this very version (a newer version is tried again)."""
+        return self.quarantined_at == updated_at
+
+
 class State:
-    """Links, cursors, fingerprints, claims and quarantine records."""
+    """Links, cursors, fingerprints, claims and quarantine records.
+
+    Each round trip to Redis costs a backfill worker more than the command
+    itself (a thread switch or two), so what is read or written together
+    goes in one pipeline.
+    """
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
@@ -95,17 +130,35 @@ class State:
 
     # Links: submission code <-> Jira issue id (the key changes on a move).
 
+    def standing(self, code: str) -> Standing:
+        """Link, version last written and quarantine record of a submission."""
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.hgetall(self._key("link", code))
+        pipe.get(self._key("seen", code))
+        pipe.hget(self._key("quarantine"), code)
+        found, seen, raw = pipe.execute()
+        return Standing(
+            link=_issue_ref(found),
+            seen=None if seen is None else int(seen),
+            quarantined_at=(
+                None if raw is None else _quarantine_record(code, raw).updated_at
+            ),
+        )
+
     def link(self, code: str) -> IssueRef | None:
         found: dict[str, str] = self._redis.hgetall(self._key("link", code))  # type: ignore[assignment]
-        if not found:
-            return None
-        return IssueRef(id=found["issue_id"], key=found["issue_key"])
+        return _issue_ref(found)
 
     def record_link(
-        self, code: str, issue: IssueRef, linked_at: float | None = None
+        self,
+        code: str,
+        issue: IssueRef,
+        linked_at: float | None = None,
+        fingerprints: Mapping[str, str] | None = None,
     ) -> None:
         """Link a submission to its issue; messages placed from ``linked_at``
-        on (default: now) are carried to it."""
+        on (default: now) are carried to it. ``fingerprints``: digests of
+        the fields the issue was created with, recorded in the same step."""
         pipe = self._redis.pipeline(transaction=True)
         pipe.hset(
             self._key("link", code),
@@ -117,6 +170,11 @@ class State:
         )
         pipe.set(self._key("issue", issue.id), code)
         pipe.delete(self._key("creating", code))
+        if fingerprints:
+            pipe.hset(
+                self._key("fingerprint", code),
+                mapping={k: v for k, v in fingerprints.items()},
+            )
         pipe.execute()
 
     def drop_link(self, code: str) -> None:
@@ -145,10 +203,6 @@ class State:
         value: str | None = self._redis.get(self._key("creating", code))  # type: ignore[assignment]
         return None if value is None else int(value)
 
-    def create_attempted(self, code: str) -> bool:
-        """Whether an earlier create was sent without its link being recorded."""
-        return bool(self._redis.exists(self._key("creating", code)))
-
     def code_for_issue(self, issue_id: str) -> str | None:
         code: str | None = self._redis.get(self._key("issue", issue_id))  # type: ignore[assignment]
         return code
@@ -170,9 +224,14 @@ class State:
         self, code: str, updated_at: int | None, fields: Mapping[str, str]
     ) -> None:
         """Remember the digests of the fields written and the version seen."""
+        if not fields and updated_at is None:
+            return
         pipe = self._redis.pipeline(transaction=True)
-        for field, value in fields.items():
-            pipe.hset(self._key("fingerprint", code), field, value)
+        if fields:
+            pipe.hset(
+                self._key("fingerprint", code),
+                mapping={k: v for k, v in fields.items()},
+            )
         if updated_at is not None:
             pipe.set(self._key("seen", code), str(updated_at))
         pipe.execute()
@@ -201,12 +260,16 @@ class State:
         )
         return token if taken else None
 
-    def release_claim(self, code: str, token: str) -> None:
-        script = (
-            "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-            "return redis.call('DEL', KEYS[1]) end return 0"
-        )
-        self._redis.eval(script, 1, self._key("claim", code), token)
+    def release_claim(
+        self, code: str, token: str, *, release_quarantine: bool = False
+    ) -> None:
+        """Give the claim up if it is still ours; with ``release_quarantine``
+        forget the submission's quarantine record first (it synced)."""
+        pipe = self._redis.pipeline(transaction=False)
+        if release_quarantine:
+            pipe.hdel(self._key("quarantine"), code)
+        pipe.eval(_RELEASE, 1, self._key("claim", code), token)
+        pipe.execute()
 
     # Quarantine: submissions that cannot be synced until someone acts.
 
@@ -219,11 +282,6 @@ class State:
             "at": int(time.time()),
         }
         self._redis.hset(self._key("quarantine"), code, json.dumps(record))
-
-    def is_quarantined(self, code: str, updated_at: int) -> bool:
-        """Quarantined at this very version (a newer version is tried again)."""
-        record = self.quarantine_record(code)
-        return record is not None and record.updated_at == updated_at
 
     def quarantine_record(self, code: str) -> QuarantineRecord | None:
         raw: str | None = self._redis.hget(self._key("quarantine"), code)  # type: ignore[assignment]
@@ -260,9 +318,23 @@ class State:
             self._key("status", code), mapping={"intigriti": intigriti, "jira": jira}
         )
 
-    def carried(self, code: str, item: str) -> bool:
-        """Whether a message, comment or echo digest is already recorded."""
-        return bool(self._redis.sismember(self._key("carried", code), item))
+    def carried_items(self, code: str) -> set[str]:
+        """Every message, comment and echo digest recorded for a submission."""
+        found: set[str] = self._redis.smembers(self._key("carried", code))  # type: ignore[assignment]
+        return found
+
+    def claim_carry(self, code: str, item: str, ttl_seconds: int) -> str | None:
+        """Claim carrying ``item``; the owner token, or None when another
+        worker holds the claim or the item was recorded meanwhile."""
+        token = uuid.uuid4().hex
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(
+            self._key("claim", f"{code}:carry:{item}"), token, nx=True, ex=ttl_seconds
+        )
+        pipe.sismember(self._key("carried", code), item)
+        taken, recorded = pipe.execute()
+        # Recorded meanwhile: the claim is left to expire, nobody needs it.
+        return token if taken and not recorded else None
 
     def record_carried(self, code: str, item: str) -> None:
         self._redis.sadd(self._key("carried", code), item)

@@ -50,11 +50,11 @@ def test_only_one_claim_at_a_time_and_only_its_owner_releases_it(
 
 def test_a_create_attempt_is_cleared_by_its_link(state: State) -> None:
     state.mark_create_attempt("ACME-1")
-    assert state.create_attempted("ACME-1")
+    assert state.create_attempted_at("ACME-1") is not None
 
     state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
 
-    assert not state.create_attempted("ACME-1")
+    assert state.create_attempted_at("ACME-1") is None
 
 
 def test_written_digests_and_version_are_remembered(state: State) -> None:
@@ -62,6 +62,61 @@ def test_written_digests_and_version_are_remembered(state: State) -> None:
 
     assert state.seen("ACME-1") == 1700000000
     assert state.fingerprints("ACME-1") == {"summary": digest("A title")}
+
+
+def test_a_link_can_be_recorded_with_the_digests_of_the_new_issue(
+    state: State,
+) -> None:
+    state.mark_create_attempt("ACME-1")
+    state.record_link(
+        "ACME-1", IssueRef(id="1", key="SEC-1"), fingerprints={"summary": "d1"}
+    )
+
+    assert state.fingerprints("ACME-1") == {"summary": "d1"}
+    assert state.create_attempted_at("ACME-1") is None
+
+
+def test_standing_reads_link_version_and_quarantine_together(state: State) -> None:
+    empty = state.standing("ACME-1")
+    assert (empty.link, empty.seen, empty.quarantined_at) == (None, None, None)
+    assert not empty.unchanged(100)
+
+    state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
+    state.record_written("ACME-1", 100, {})
+    state.quarantine("ACME-1", 90, reason="r", error="Rejected")
+    standing = state.standing("ACME-1")
+
+    assert standing.link == IssueRef(id="1", key="SEC-1")
+    assert standing.unchanged(100)
+    assert not standing.unchanged(101)
+    assert standing.quarantined(90)
+    assert not standing.quarantined(100)
+
+
+def test_releasing_a_claim_can_release_the_quarantine_record_too(
+    state: State,
+) -> None:
+    state.quarantine("ACME-1", 100, reason="r", error="Rejected")
+    token = state.claim("ACME-1", ttl_seconds=30)
+    assert token is not None
+
+    state.release_claim("ACME-1", token, release_quarantine=True)
+
+    assert state.quarantined() == []
+    assert state.claim("ACME-1", ttl_seconds=30) is not None
+
+
+def test_a_carry_claim_is_refused_once_the_item_is_recorded(state: State) -> None:
+    assert state.carried_items("ACME-1") == set()
+    first = state.claim_carry("ACME-1", "i:1", ttl_seconds=30)
+    assert first is not None
+    assert state.claim_carry("ACME-1", "i:1", ttl_seconds=30) is None  # held
+
+    state.record_carried("ACME-1", "i:1")
+    state.release_claim("ACME-1:carry:i:1", first)
+
+    assert state.claim_carry("ACME-1", "i:1", ttl_seconds=30) is None  # recorded
+    assert state.carried_items("ACME-1") == {"i:1"}
 
 
 def test_digest_ignores_key_order() -> None:
@@ -74,8 +129,8 @@ def test_quarantine_holds_one_version_until_the_submission_changes(
 ) -> None:
     state.quarantine("ACME-1", 100, reason="jira rejected field x", error="Rejected")
 
-    assert state.is_quarantined("ACME-1", 100)
-    assert not state.is_quarantined("ACME-1", 101)
+    assert state.standing("ACME-1").quarantined(100)
+    assert not state.standing("ACME-1").quarantined(101)
     [record] = state.quarantined()
     assert (record.code, record.updated_at, record.error) == ("ACME-1", 100, "Rejected")
 
@@ -132,5 +187,5 @@ def test_release_all_quarantine_frees_every_record(state: State) -> None:
 
     assert released == 3
     assert state.quarantined() == []
-    assert not state.is_quarantined("ACME-1", 100)
+    assert not state.standing("ACME-1").quarantined(100)
     assert state.release_all_quarantine() == 0
