@@ -100,11 +100,12 @@ def run_syncd(*args: str) -> Run:
         peak_kb = 0
         while True:
             peak_kb = max(peak_kb, _high_water_kb(child.pid))
-            pid, _, usage = os.wait4(child.pid, os.WNOHANG)
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
             time.sleep(0.05)
-        child.returncode = 0  # reaped above; keeps Popen from waiting again
+        # Reaped above: tell Popen, so it does not wait again.
+        child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         return Run(
             out=out.read(),

@@ -15,7 +15,6 @@ Only ids are stored, never file names or content.
 
 from __future__ import annotations
 
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,26 +24,21 @@ import redis
 COMMENT_PREFIX = "comment:"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Claim:
-    """A held copy claim, and whether an earlier upload's outcome is unknown."""
+    """A copy claim taken by one worker; ``held`` until given up."""
 
     token: str
-    was_sending: bool
+    was_sending: bool  # an earlier upload's outcome is unknown
+    held: bool = True
 
 
 class AttachmentRecords:
-    """Records, claims and in-flight markers of copied attachments.
-
-    The claims a worker holds are remembered here, so that recording a copy
-    gives its claim up in the same round trip.
-    """
+    """Records, claims and in-flight markers of copied attachments."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
         self._prefix = prefix
-        self._held: dict[tuple[str, int], str] = {}
-        self._lock = threading.Lock()
 
     def _key(self, kind: str, code: str, attachment: int) -> str:
         return f"{self._prefix}:{kind}:{code}:{attachment}"
@@ -66,42 +60,48 @@ class AttachmentRecords:
 
     def claim(self, code: str, attachment: int, ttl_seconds: int) -> Claim | None:
         """Take the copy claim; None if someone holds it or the copy is done."""
-        token = uuid.uuid4().hex
-        key = self._key("attachment_claim", code, attachment)
+        claim = Claim(token=uuid.uuid4().hex, was_sending=False)
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(key, token, nx=True, ex=ttl_seconds)
+        pipe.set(
+            self._key("attachment_claim", code, attachment),
+            claim.token,
+            nx=True,
+            ex=ttl_seconds,
+        )
         pipe.exists(self._key("attachment", code, attachment))
         pipe.exists(self._key("attachment_sending", code, attachment))
         taken, copied, sending = pipe.execute()
         if not taken:
             return None
-        with self._lock:
-            self._held[(code, attachment)] = token
         if copied:  # another worker finished it just now
-            self.release(code, attachment)
+            self.release(code, attachment, claim)
             return None
-        return Claim(token=token, was_sending=bool(sending))
+        claim.was_sending = bool(sending)
+        return claim
 
-    def record(self, code: str, attachment: int, jira_ref: str) -> None:
-        """Record the copy; the claim held on it, if any, is given up too."""
-        with self._lock:
-            token = self._held.pop((code, attachment), None)
+    def record(
+        self, code: str, attachment: int, jira_ref: str, claim: Claim | None = None
+    ) -> None:
+        """Record the copy; ``claim``, if still held, is given up in the same
+        round trip."""
         pipe = self._redis.pipeline(transaction=True)
         pipe.set(self._key("attachment", code, attachment), jira_ref)
         pipe.delete(self._key("attachment_sending", code, attachment))
-        if token is not None:
-            pipe.eval(
-                _RELEASE, 1, self._key("attachment_claim", code, attachment), token
-            )
-        pipe.execute()
-
-    def release(self, code: str, attachment: int) -> None:
-        """Give up the claim held on the attachment, if it is still held."""
-        with self._lock:
-            token = self._held.pop((code, attachment), None)
-        if token is not None:
+        releasing = claim is not None and claim.held
+        if claim is not None and releasing:
             key = self._key("attachment_claim", code, attachment)
-            self._redis.eval(_RELEASE, 1, key, token)
+            pipe.eval(_RELEASE, 1, key, claim.token)
+        pipe.execute()
+        if claim is not None and releasing:
+            claim.held = False
+
+    def release(self, code: str, attachment: int, claim: Claim) -> None:
+        """Give the claim up, unless recording the copy already did."""
+        if not claim.held:
+            return
+        key = self._key("attachment_claim", code, attachment)
+        self._redis.eval(_RELEASE, 1, key, claim.token)
+        claim.held = False
 
     def mark_sending(self, code: str, attachment: int) -> None:
         key = self._key("attachment_sending", code, attachment)

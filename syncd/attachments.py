@@ -24,7 +24,7 @@ from typing import Any, BinaryIO, Protocol
 
 import structlog
 
-from syncd.attachment_records import COMMENT_PREFIX, AttachmentRecords
+from syncd.attachment_records import COMMENT_PREFIX, AttachmentRecords, Claim
 from syncd.errors import RejectedError
 from syncd.intigriti.files import Download, FileRefused, FileTooLarge, LinkExpired
 from syncd.intigriti.models import Attachment, Submission
@@ -161,9 +161,11 @@ class AttachmentSync:
         if claim is None:
             return Carried.SKIPPED
         try:
-            if claim.was_sending and self._recover(code, issue, attachment):
+            if claim.was_sending and self._recover(code, issue, attachment, claim):
                 return Carried.UPLOADED
-            return self._fetch_and_copy(submission, issue, attachment, limit, links)
+            return self._fetch_and_copy(
+                submission, issue, attachment, limit, links, claim
+            )
         except LinkExpired:
             log.warning("attachment.unavailable", attachment=attachment)
             return Carried.SKIPPED
@@ -176,7 +178,7 @@ class AttachmentSync:
             )
             return Carried.SKIPPED
         finally:
-            self._records.release(code, attachment)  # unless recording did
+            self._records.release(code, attachment, claim)  # unless recording did
 
     def _fetch_and_copy(
         self,
@@ -185,12 +187,13 @@ class AttachmentSync:
         attachment: int,
         limit: int,
         links: _Links,
+        claim: Claim,
     ) -> Carried:
         """Copy from the link in hand; on 403/404 renew the links once."""
         url = links.current(attachment)
         if url is not None:
             try:
-                return self._copy(submission, issue, attachment, url, limit)
+                return self._copy(submission, issue, attachment, url, limit, claim)
             except LinkExpired:
                 if links.renewed:
                     raise
@@ -200,7 +203,7 @@ class AttachmentSync:
         if url is None:
             log.warning("attachment.gone", attachment=attachment)
             return Carried.SKIPPED
-        return self._copy(submission, issue, attachment, url, limit)
+        return self._copy(submission, issue, attachment, url, limit, claim)
 
     def _copy(
         self,
@@ -209,6 +212,7 @@ class AttachmentSync:
         attachment: int,
         url: str,
         limit: int,
+        claim: Claim,
     ) -> Carried:
         code = submission.code
         try:
@@ -221,23 +225,28 @@ class AttachmentSync:
                     download.size,
                 )
         except FileTooLarge:
-            return self._link(submission, issue, attachment, limit)
+            return self._link(submission, issue, attachment, limit, claim)
         except RejectedError as exc:
             if exc.status_code != TOO_LARGE:
                 raise
-            return self._link(submission, issue, attachment, limit)
+            return self._link(submission, issue, attachment, limit, claim)
 
-        self._records.record(code, attachment, attachment_id)
+        self._records.record(code, attachment, attachment_id, claim)
         log.info("attachment.uploaded", attachment=attachment, jira_id=issue.id)
         return Carried.UPLOADED
 
     def _link(
-        self, submission: Submission, issue: IssueRef, attachment: int, limit: int
+        self,
+        submission: Submission,
+        issue: IssueRef,
+        attachment: int,
+        limit: int,
+        claim: Claim,
     ) -> Carried:
         body = oversized_comment(submission, attachment, limit, self._tracker.flavour)
         comment_id = self._tracker.add_comment(issue.id, body)
         self._records.record(
-            submission.code, attachment, f"{COMMENT_PREFIX}{comment_id}"
+            submission.code, attachment, f"{COMMENT_PREFIX}{comment_id}", claim
         )
         log.info("attachment.linked", attachment=attachment, jira_id=issue.id)
         return Carried.LINKED
@@ -257,17 +266,24 @@ class AttachmentSync:
                 left.append(item)
         return left
 
-    def _recover(self, code: str, issue: IssueRef, attachment: int) -> bool:
+    def _recover(
+        self, code: str, issue: IssueRef, attachment: int, claim: Claim
+    ) -> bool:
         """After an upload whose answer was lost: is the file there already?"""
-        return self._adopt(code, attachment, self._tracker.attachments(issue.id))
+        existing = self._tracker.attachments(issue.id)
+        return self._adopt(code, attachment, existing, claim)
 
     def _adopt(
-        self, code: str, attachment: int, existing: list[tuple[str, str]]
+        self,
+        code: str,
+        attachment: int,
+        existing: list[tuple[str, str]],
+        claim: Claim | None = None,
     ) -> bool:
         prefix = f"{FILENAME_PREFIX}{attachment}-"
         for attachment_id, filename in existing:
             if filename.startswith(prefix):
-                self._records.record(code, attachment, attachment_id)
+                self._records.record(code, attachment, attachment_id, claim)
                 log.warning("attachment.recovered", attachment=attachment)
                 return True
         return False

@@ -43,12 +43,13 @@ def test_recording_a_copy_gives_its_claim_up_in_the_same_step(
     assert claim is not None and not claim.was_sending
     records.mark_sending("ACME-1", 1)
 
-    records.record("ACME-1", 1, "10001")
+    records.record("ACME-1", 1, "10001", claim)
 
+    assert not claim.held
     assert client.exists("test:attachment_claim:ACME-1:1") == 0
     assert client.exists("test:attachment_sending:ACME-1:1") == 0
     assert records.copied("ACME-1", 1) == "10001"
-    records.release("ACME-1", 1)  # nothing held any more: no error
+    records.release("ACME-1", 1, claim)  # given up already: nothing is sent
 
 
 def test_a_claim_on_a_copy_finished_meanwhile_is_refused_and_left(
@@ -60,14 +61,31 @@ def test_a_claim_on_a_copy_finished_meanwhile_is_refused_and_left(
     assert client.exists("test:attachment_claim:ACME-1:1") == 0
 
 
-def test_only_the_holder_releases_a_claim(
+def test_an_expired_claim_does_not_release_the_next_holders(
     records: AttachmentRecords, client: redis.Redis
 ) -> None:
-    other = AttachmentRecords(client, "test")  # another worker process
+    first = records.claim("ACME-1", 1, ttl_seconds=30)
+    assert first is not None
+    client.delete("test:attachment_claim:ACME-1:1")  # it expired
+    second = records.claim("ACME-1", 1, ttl_seconds=30)
+    assert second is not None
+
+    records.release("ACME-1", 1, first)  # the first worker ends late
+    assert records.claim("ACME-1", 1, ttl_seconds=30) is None  # still held
+
+    records.release("ACME-1", 1, second)
     assert records.claim("ACME-1", 1, ttl_seconds=30) is not None
 
-    other.release("ACME-1", 1)
-    assert other.claim("ACME-1", 1, ttl_seconds=30) is None
 
-    records.release("ACME-1", 1)
-    assert other.claim("ACME-1", 1, ttl_seconds=30) is not None
+def test_a_failed_record_leaves_the_claim_to_release(
+    records: AttachmentRecords, client: redis.Redis
+) -> None:
+    claim = records.claim("ACME-1", 1, ttl_seconds=30)
+    assert claim is not None
+    broken = AttachmentRecords(redis.Redis(port=1, socket_connect_timeout=0.2), "x")
+    with pytest.raises(redis.ConnectionError):
+        broken.record("ACME-1", 1, "10001", claim)
+
+    assert claim.held
+    records.release("ACME-1", 1, claim)
+    assert client.exists("test:attachment_claim:ACME-1:1") == 0

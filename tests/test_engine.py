@@ -473,3 +473,22 @@ def test_a_deleted_issue_is_created_afresh_when_the_setting_says_recreate(
     reference = simulators.intigriti.submission(code).internal_reference
     assert reference is not None
     assert reference.reference == new.key
+
+
+def test_a_sync_that_goes_through_frees_the_submission_from_quarantine(
+    simulators: Simulators, runtime: Runtime
+) -> None:
+    first, second = visible_codes(simulators)[:2]
+    for code in (first, second):
+        runtime.state.quarantine(code, 1, reason="earlier failure", error="Rejected")
+
+    simulators.jira.set_faults(error_rate=1.0)
+    failed = runtime.engine.sync_code(second)
+    simulators.jira.clear_faults()
+    synced = runtime.engine.sync_code(first)
+
+    assert (synced, failed) == (Outcome.CREATED, Outcome.DEFERRED)
+    assert runtime.state.quarantine_record(first) is None
+    record = runtime.state.quarantine_record(second)
+    assert record is not None and record.reason == "earlier failure"
+    assert runtime.state.claim(first, 30) is not None  # the claim was released

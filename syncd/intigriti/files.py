@@ -157,7 +157,9 @@ class FileFetcher:
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": USER_AGENT},
-            transport=transport or thread_pools(None, trust_env=False),
+            transport=(
+                thread_pools(None, trust_env=False) if transport is None else transport
+            ),
         )
         # No cookie is kept: one file host's would go to the next request.
         self._http.cookies.jar.set_policy(DefaultCookiePolicy(allowed_domains=[]))

@@ -35,6 +35,8 @@ def thread_pools(url: str | None, *, trust_env: bool = True) -> ThreadPools:
     if trust_env and url is not None:
         proxies = requests.utils.get_environ_proxies(url)
         proxy = requests.utils.select_proxy(url, proxies)
+        if proxy and "://" not in proxy:
+            proxy = f"http://{proxy}"  # as httpx reads HTTPS_PROXY=host:port
     context = httpx.create_ssl_context(trust_env=trust_env)
     return ThreadPools(
         lambda: httpx.HTTPTransport(verify=context, limits=_PER_THREAD, proxy=proxy)
@@ -47,7 +49,8 @@ class ThreadPools(httpx.BaseTransport):
     def __init__(self, make: Callable[[], httpx.BaseTransport]) -> None:
         self._make = make
         self._local = threading.local()
-        self._lock = threading.Lock()
+        # Reentrant: a finished thread's finalizer may run inside close().
+        self._lock = threading.RLock()
         self._open: set[httpx.BaseTransport] = set()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -76,7 +79,7 @@ class ThreadPools(httpx.BaseTransport):
             self._open.discard(transport)
         transport.close()
 
-    def __len__(self) -> int:
+    def open_count(self) -> int:
         """Transports currently open (one per thread that sent and lives)."""
         with self._lock:
             return len(self._open)

@@ -58,11 +58,11 @@ def test_a_gone_threads_pool_is_closed_and_close_closes_the_rest() -> None:
     gc.collect()  # the finished thread's object goes, and its pool with it
 
     assert [t.closed for t in made] == [False, True]
-    assert len(pools) == 1
+    assert pools.open_count() == 1
 
     client.close()
     assert [t.closed for t in made] == [True, True]
-    assert len(pools) == 0
+    assert pools.open_count() == 0
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -110,6 +110,19 @@ def test_no_proxy_is_honoured(recorder: str, monkeypatch: pytest.MonkeyPatch) ->
         assert client.get(f"{recorder}/direct").status_code == 204
 
     assert _Recorder.seen == ["GET /direct HTTP/1.1"]
+
+
+def test_a_proxy_without_a_scheme_is_taken_as_http(
+    recorder: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", recorder.removeprefix("http://"))
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    target = "http://syncd-test.invalid/bare"
+    with httpx.Client(transport=thread_pools(target)) as client:
+        assert client.get(target).status_code == 204
+
+    assert _Recorder.seen == [f"GET {target} HTTP/1.1"]
 
 
 def test_without_trust_env_no_proxy_is_read(
