@@ -89,11 +89,13 @@ def recorder() -> Iterator[str]:
     server.server_close()
 
 
+@pytest.mark.parametrize("scheme", ["http://", ""], ids=["with-scheme", "bare"])
 def test_the_environments_proxy_is_used_as_httpx_would(
-    recorder: str, monkeypatch: pytest.MonkeyPatch
+    recorder: str, scheme: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # The "proxy" is the loopback recorder: it sees the absolute URL.
-    monkeypatch.setenv("HTTP_PROXY", recorder)
+    # The "proxy" is the loopback recorder: it sees the absolute URL. httpx
+    # takes a proxy written without a scheme as http://, and so do the pools.
+    monkeypatch.setenv("HTTP_PROXY", scheme + recorder.removeprefix("http://"))
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
     target = "http://syncd-test.invalid/path"
@@ -110,19 +112,6 @@ def test_no_proxy_is_honoured(recorder: str, monkeypatch: pytest.MonkeyPatch) ->
         assert client.get(f"{recorder}/direct").status_code == 204
 
     assert _Recorder.seen == ["GET /direct HTTP/1.1"]
-
-
-def test_a_proxy_without_a_scheme_is_taken_as_http(
-    recorder: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("HTTP_PROXY", recorder.removeprefix("http://"))
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    target = "http://syncd-test.invalid/bare"
-    with httpx.Client(transport=thread_pools(target)) as client:
-        assert client.get(target).status_code == 204
-
-    assert _Recorder.seen == [f"GET {target} HTTP/1.1"]
 
 
 def test_without_trust_env_no_proxy_is_read(
