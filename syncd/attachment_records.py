@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import redis
 
+from syncd.state import RELEASE_SCRIPT
+
 COMMENT_PREFIX = "comment:"
 
 
@@ -87,12 +89,11 @@ class AttachmentRecords:
         pipe = self._redis.pipeline(transaction=True)
         pipe.set(self._key("attachment", code, attachment), jira_ref)
         pipe.delete(self._key("attachment_sending", code, attachment))
-        releasing = claim is not None and claim.held
-        if claim is not None and releasing:
+        if claim is not None and claim.held:
             key = self._key("attachment_claim", code, attachment)
-            pipe.eval(_RELEASE, 1, key, claim.token)
+            pipe.eval(RELEASE_SCRIPT, 1, key, claim.token)
         pipe.execute()
-        if claim is not None and releasing:
+        if claim is not None:
             claim.held = False
 
     def release(self, code: str, attachment: int, claim: Claim) -> None:
@@ -100,16 +101,9 @@ class AttachmentRecords:
         if not claim.held:
             return
         key = self._key("attachment_claim", code, attachment)
-        self._redis.eval(_RELEASE, 1, key, claim.token)
+        self._redis.eval(RELEASE_SCRIPT, 1, key, claim.token)
         claim.held = False
 
     def mark_sending(self, code: str, attachment: int) -> None:
         key = self._key("attachment_sending", code, attachment)
         self._redis.set(key, str(int(time.time())))
-
-
-# Delete a claim only if it still holds the owner's token.
-_RELEASE = (
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-    "return redis.call('DEL', KEYS[1]) end return 0"
-)

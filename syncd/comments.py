@@ -157,7 +157,7 @@ def push_messages(
         try:
             tracker.add_comment(link.id, body, visibility)
         except BaseException:
-            state.release_claim(f"{code}:carry:{key}", token)
+            state.release_carry(code, key, token)
             raise
         state.record_carried(code, key)
         posted += 1
@@ -198,7 +198,7 @@ def pull_comments(
         try:
             source.add_comment(code, message, internal=True)
         except BaseException:
-            state.release_claim(f"{code}:carry:{key}", token)
+            state.release_carry(code, key, token)
             raise
         state.record_carried(code, key)
         carried += 1

@@ -321,6 +321,7 @@ class Engine:
             submission, self._mapping, self._tracker.flavour, self._tables
         )
         fields = self._tracker.draft_fields(draft)
+        digests = {name: digest(value) for name, value in fields.items()}
 
         link = self._state.link(code)  # read again: now under the claim
         created = False
@@ -329,7 +330,7 @@ class Engine:
             issue = self._links.follow(code, link)
             link = None if issue is None else issue.ref
         if link is None:
-            attempt = self._links.create(submission, draft, fields, read_at)
+            attempt = self._links.create(submission, draft, digests, read_at)
             if attempt is None:
                 return Outcome.DEFERRED
             link, created = attempt
@@ -340,16 +341,12 @@ class Engine:
             moved = self._status.sync_submission(submission, link, issue)
 
         # A new issue carries what it was created with, recorded with its link.
-        written = (
-            {name: digest(value) for name, value in fields.items()}
-            if created
-            else self._state.fingerprints(code)
-        )
+        written = digests if created else self._state.fingerprints(code)
         jira_owned = self._tracker.create_only_ids(draft)
         changed = {
             name: value
             for name, value in fields.items()
-            if name not in jira_owned and written.get(name) != digest(value)
+            if name not in jira_owned and written.get(name) != digests[name]
         }
         if changed:
             self._tracker.update_issue(link.id, changed)
@@ -360,7 +357,7 @@ class Engine:
         if self._attachments is not None:
             carried = self._attachments.sync(submission, link, new_issue=created)
 
-        fingerprints = {name: digest(value) for name, value in changed.items()}
+        fingerprints = {name: digests[name] for name in changed}
         fingerprints.update(extras)
         self._state.record_written(code, _settled_version(submission), fingerprints)
         if created:

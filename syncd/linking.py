@@ -23,7 +23,7 @@ from syncd.jira.models import IssueRef
 from syncd.mapping.build import submission_label
 from syncd.mapping.draft import IssueDraft
 from syncd.settings import OnDeleted
-from syncd.state import State, digest
+from syncd.state import State
 
 log = structlog.get_logger("syncd.linking")
 
@@ -114,7 +114,7 @@ class IssueLinks:
         self,
         submission: Submission,
         draft: IssueDraft,
-        fields: dict[str, Any],
+        digests: dict[str, str],
         read_at: float,
     ) -> tuple[IssueRef, bool] | None:
         """Create the issue, unless an earlier attempt already did.
@@ -122,8 +122,9 @@ class IssueLinks:
         The caller holds the submission's claim and, under it, found no
         link in Redis. Returns the issue and
         whether this call created it, or None while an earlier create is in
-        doubt. The link and the digests of what was written are recorded
-        before the claim is released, so the next worker sees a full record.
+        doubt. The link and ``digests`` (of the fields the issue is created
+        with) are recorded together before the claim is released, so the
+        next worker sees a full record.
         """
         code = submission.code
         attempted_at = self._state.create_attempted_at(code)
@@ -153,7 +154,7 @@ class IssueLinks:
             code,
             issue,
             linked_at=read_at,
-            fingerprints={name: digest(value) for name, value in fields.items()},
+            fingerprints=digests,
         )
         return issue, True
 

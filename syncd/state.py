@@ -58,10 +58,15 @@ def connect_redis(settings: RedisSettings) -> redis.Redis:
 
 
 # Delete a claim only if it still holds the owner's token.
-_RELEASE = (
+RELEASE_SCRIPT = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
     "return redis.call('DEL', KEYS[1]) end return 0"
 )
+
+
+def _carry(code: str, item: str) -> str:
+    """The claim name for carrying one item of a submission."""
+    return f"{code}:carry:{item}"
 
 
 def _issue_ref(found: Mapping[str, str]) -> IssueRef | None:
@@ -268,7 +273,7 @@ class State:
         pipe = self._redis.pipeline(transaction=False)
         if release_quarantine:
             pipe.hdel(self._key("quarantine"), code)
-        pipe.eval(_RELEASE, 1, self._key("claim", code), token)
+        pipe.eval(RELEASE_SCRIPT, 1, self._key("claim", code), token)
         pipe.execute()
 
     # Quarantine: submissions that cannot be synced until someone acts.
@@ -328,13 +333,15 @@ class State:
         worker holds the claim or the item was recorded meanwhile."""
         token = uuid.uuid4().hex
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(
-            self._key("claim", f"{code}:carry:{item}"), token, nx=True, ex=ttl_seconds
-        )
+        pipe.set(self._key("claim", _carry(code, item)), token, nx=True, ex=ttl_seconds)
         pipe.sismember(self._key("carried", code), item)
         taken, recorded = pipe.execute()
         # Recorded meanwhile: the claim is left to expire, nobody needs it.
         return token if taken and not recorded else None
+
+    def release_carry(self, code: str, item: str, token: str) -> None:
+        """Give up a carry claim that did not lead to a recorded item."""
+        self.release_claim(_carry(code, item), token)
 
     def record_carried(self, code: str, item: str) -> None:
         self._redis.sadd(self._key("carried", code), item)

@@ -113,7 +113,7 @@ def test_a_carry_claim_is_refused_once_the_item_is_recorded(state: State) -> Non
     assert state.claim_carry("ACME-1", "i:1", ttl_seconds=30) is None  # held
 
     state.record_carried("ACME-1", "i:1")
-    state.release_claim("ACME-1:carry:i:1", first)
+    state.release_carry("ACME-1", "i:1", first)
 
     assert state.claim_carry("ACME-1", "i:1", ttl_seconds=30) is None  # recorded
     assert state.carried_items("ACME-1") == {"i:1"}
