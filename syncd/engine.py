@@ -40,7 +40,7 @@ from syncd.mapping.build import build_draft
 from syncd.mapping.draft import IssueDraft
 from syncd.mapping.models import Mapping
 from syncd.settings import OnDeleted
-from syncd.state import State, digest
+from syncd.state import Held, State, Written, digest
 from syncd.status_sync import IssueResult, StatusSync
 
 log = structlog.get_logger("syncd.engine")
@@ -263,26 +263,33 @@ class Engine:
         """Run one sync under the submission's claim, so that no two workers
         (threads or replicas) write for one submission at once; turn failures
         into outcomes and quarantine records."""
-        token = self._state.claim(code, self._claim_ttl)
-        if token is None:
+        held = self._state.hold(code, self._claim_ttl)
+        if held is None:
             log.info("sync.claim_busy")
             return Outcome.DEFERRED
-        synced = False
+        written = None
         try:
-            outcome, synced = self._claimed(code, updated_at)
+            outcome, written = self._claimed(held, code, updated_at)
             return outcome
         finally:
             # A sync that went through frees the submission from quarantine.
-            self._state.release_claim(code, token, release_quarantine=synced)
+            self._state.release_claim(
+                code,
+                held.token,
+                release_quarantine=written is not None,
+                written=written,
+            )
 
-    def _claimed(self, code: str, updated_at: int | None) -> tuple[Outcome, bool]:
-        """The outcome, and whether the sync went through."""
+    def _claimed(
+        self, held: Held, code: str, updated_at: int | None
+    ) -> tuple[Outcome, Written | None]:
+        """The outcome, and what the sync wrote if it went through."""
         try:
-            outcome = self._sync(code)
+            outcome, written = self._sync(held, code)
         except TransientError as exc:
             self._count_error(exc)
             log.warning("sync.submission_deferred", error=type(exc).__name__)
-            return Outcome.DEFERRED, False
+            return Outcome.DEFERRED, None
         except PermanentError as exc:
             self._count_error(exc)
             log.error(
@@ -293,15 +300,15 @@ class Engine:
             self._state.quarantine(
                 code, updated_at or 0, reason=str(exc), error=type(exc).__name__
             )
-            return Outcome.QUARANTINED, False
+            return Outcome.QUARANTINED, None
         except SyncdError as exc:
             self._count_error(exc)
             log.error("sync.submission_failed", error=type(exc).__name__)
-            return Outcome.DEFERRED, False
+            return Outcome.DEFERRED, None
 
         if outcome is not Outcome.UNCHANGED:
             log.info("sync.submission_synced", outcome=outcome.value)
-        return outcome, True
+        return outcome, written
 
     def _count_error(self, exc: SyncdError) -> None:
         if self._errors is not None:
@@ -314,7 +321,9 @@ class Engine:
             return IssueResult.IGNORED
         return self._status.sync_issue(issue_id, actor)
 
-    def _sync(self, code: str) -> Outcome:
+    def _sync(self, held: Held, code: str) -> tuple[Outcome, Written]:
+        """The outcome, and what was written, to be recorded with the claim's
+        release."""
         read_at = time.time()  # a message placed after this is not in the draft
         submission = self._source.get_submission(code)
         draft = build_draft(
@@ -323,16 +332,18 @@ class Engine:
         fields = self._tracker.draft_fields(draft)
         digests = {name: digest(value) for name, value in fields.items()}
 
-        link = self._state.link(code)  # read again: now under the claim
+        link = held.link  # read again, as the claim was taken
         created = False
         issue = None  # the issue as read before this sync wrote to it
         if link is not None:
             issue = self._links.follow(code, link)
             link = None if issue is None else issue.ref
         if link is None:
-            attempt = self._links.create(submission, draft, digests, read_at)
+            attempt = self._links.create(
+                submission, draft, digests, read_at, held.attempted_at
+            )
             if attempt is None:
-                return Outcome.DEFERRED
+                return Outcome.DEFERRED, Written(None, {})
             link, created = attempt
 
         # Status first: a field may only be editable in the new status.
@@ -341,7 +352,7 @@ class Engine:
             moved = self._status.sync_submission(submission, link, issue)
 
         # A new issue carries what it was created with, recorded with its link.
-        written = digests if created else self._state.fingerprints(code)
+        written = digests if created else held.fingerprints
         jira_owned = self._tracker.create_only_ids(draft)
         changed = {
             name: value
@@ -359,11 +370,11 @@ class Engine:
 
         fingerprints = {name: digests[name] for name in changed}
         fingerprints.update(extras)
-        self._state.record_written(code, _settled_version(submission), fingerprints)
+        record = Written(_settled_version(submission), fingerprints)
         if created:
-            return Outcome.CREATED
+            return Outcome.CREATED, record
         touched = changed or extras or moved or carried
-        return Outcome.UPDATED if touched else Outcome.UNCHANGED
+        return (Outcome.UPDATED if touched else Outcome.UNCHANGED), record
 
     def _write_extras(
         self, submission: Submission, link: IssueRef, written: dict[str, str]

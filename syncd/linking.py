@@ -116,18 +116,19 @@ class IssueLinks:
         draft: IssueDraft,
         digests: dict[str, str],
         read_at: float,
+        attempted_at: int | None,
     ) -> tuple[IssueRef, bool] | None:
         """Create the issue, unless an earlier attempt already did.
 
         The caller holds the submission's claim and, under it, found no
-        link in Redis. Returns the issue and
+        link in Redis; ``attempted_at``: when an earlier create whose outcome
+        is unknown was sent, as read under the claim. Returns the issue and
         whether this call created it, or None while an earlier create is in
         doubt. The link and ``digests`` (of the fields the issue is created
         with) are recorded together before the claim is released, so the
         next worker sees a full record.
         """
         code = submission.code
-        attempted_at = self._state.create_attempted_at(code)
         linked = self._recover(submission, doubtful=attempted_at is not None)
         if linked is not None:
             return linked, False

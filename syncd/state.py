@@ -32,6 +32,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
@@ -45,8 +47,11 @@ class _Pool(redis.ConnectionPool):
     handing it out, in case an earlier command left a reply unread; that
     read costs each command a system call and, under many threads, a
     thread switch. Here it is redundant: redis-py drops a connection on any
-    error or interruption while sending or reading, and one idle for
-    ``HEALTH_CHECK_SECONDS`` is checked with a PING before its next use.
+    error or interruption while sending or reading, one idle for
+    ``HEALTH_CHECK_SECONDS`` is checked with a PING before its next use, and
+    a command sent on a connection the server closed meanwhile is sent once
+    more on a new one (``_RETRY``; every command syncd sends may be
+    repeated: a repeated claim is refused and the claim expires).
     """
 
     def ensure_connection(self, connection: Any) -> None:
@@ -54,6 +59,7 @@ class _Pool(redis.ConnectionPool):
 
 
 HEALTH_CHECK_SECONDS = 30
+_RETRY = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
 
 
 def connect_redis(settings: RedisSettings) -> redis.Redis:
@@ -64,6 +70,7 @@ def connect_redis(settings: RedisSettings) -> redis.Redis:
         socket_timeout=settings.socket_timeout_seconds,
         socket_connect_timeout=settings.socket_timeout_seconds,
         health_check_interval=HEALTH_CHECK_SECONDS,
+        retry=_RETRY,
     )
     client = redis.Redis(connection_pool=pool)
     try:
@@ -135,6 +142,25 @@ class Standing:
     def quarantined(self, updated_at: int) -> bool:
         """Quarantined at this very version (a newer version is tried again)."""
         return self.quarantined_at == updated_at
+
+
+@dataclass(frozen=True)
+class Held:
+    """A submission's claim, with what only the claim's holder writes, as
+    Redis held it when the claim was taken."""
+
+    token: str
+    link: IssueRef | None
+    attempted_at: int | None  # when an unconfirmed create was sent, if one was
+    fingerprints: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a sync wrote: recorded when its claim is released."""
+
+    version: int | None  # the submission's lastUpdatedAt, once settled
+    fingerprints: Mapping[str, str]
 
 
 class State:
@@ -222,11 +248,6 @@ class State:
         """Jira answered the create with an error: no issue was made."""
         self._redis.delete(self._key("creating", code))
 
-    def create_attempted_at(self, code: str) -> int | None:
-        """When an unconfirmed create was sent (unix seconds), if one was."""
-        value: str | None = self._redis.get(self._key("creating", code))  # type: ignore[assignment]
-        return None if value is None else int(value)
-
     def code_for_issue(self, issue_id: str) -> str | None:
         code: str | None = self._redis.get(self._key("issue", issue_id))  # type: ignore[assignment]
         return code
@@ -244,21 +265,14 @@ class State:
         found: dict[str, str] = self._redis.hgetall(self._key("fingerprint", code))  # type: ignore[assignment]
         return found
 
-    def record_written(
-        self, code: str, updated_at: int | None, fields: Mapping[str, str]
-    ) -> None:
-        """Remember the digests of the fields written and the version seen."""
-        if not fields and updated_at is None:
-            return
-        pipe = self._redis.pipeline(transaction=True)
-        if fields:
+    def _queue_written(self, pipe: Any, code: str, written: Written) -> None:
+        if written.fingerprints:
             pipe.hset(
                 self._key("fingerprint", code),
-                mapping={k: v for k, v in fields.items()},
+                mapping={k: v for k, v in written.fingerprints.items()},
             )
-        if updated_at is not None:
-            pipe.set(self._key("seen", code), str(updated_at))
-        pipe.execute()
+        if written.version is not None:
+            pipe.set(self._key("seen", code), str(written.version))
 
     # Cursors.
 
@@ -284,12 +298,41 @@ class State:
         )
         return token if taken else None
 
-    def release_claim(
-        self, code: str, token: str, *, release_quarantine: bool = False
-    ) -> None:
-        """Give the claim up if it is still ours; with ``release_quarantine``
-        forget the submission's quarantine record first (it synced)."""
+    def hold(self, code: str, ttl_seconds: int) -> Held | None:
+        """Take the claim to sync a submission, reading its link, create
+        marker and fingerprints in the same round trip; None when another
+        worker holds it. Only a claim's holder writes those records, so
+        they stay as read until the claim is released."""
+        token = uuid.uuid4().hex
         pipe = self._redis.pipeline(transaction=False)
+        pipe.set(self._key("claim", code), token, nx=True, ex=ttl_seconds)
+        pipe.hgetall(self._key("link", code))
+        pipe.get(self._key("creating", code))
+        pipe.hgetall(self._key("fingerprint", code))
+        taken, found, attempted, fingerprints = pipe.execute()
+        if not taken:
+            return None
+        return Held(
+            token=token,
+            link=_issue_ref(found),
+            attempted_at=None if attempted is None else int(attempted),
+            fingerprints=fingerprints,
+        )
+
+    def release_claim(
+        self,
+        code: str,
+        token: str,
+        *,
+        release_quarantine: bool = False,
+        written: Written | None = None,
+    ) -> None:
+        """Give the claim up if it is still ours, in one step with what the
+        sync ``written`` and, with ``release_quarantine``, forgetting the
+        submission's quarantine record (it synced)."""
+        pipe = self._redis.pipeline(transaction=True)
+        if written is not None:
+            self._queue_written(pipe, code, written)
         if release_quarantine:
             pipe.hdel(self._key("quarantine"), code)
         pipe.eval(RELEASE_SCRIPT, 1, self._key("claim", code), token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import redis
 
@@ -9,7 +11,7 @@ from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
 from syncd.settings import RedisSettings
 from syncd.sim.server import free_port
-from syncd.state import State, connect_redis, digest
+from syncd.state import Held, State, Written, connect_redis, digest
 
 
 @pytest.fixture
@@ -48,20 +50,62 @@ def test_only_one_claim_at_a_time_and_only_its_owner_releases_it(
     assert state.claim("ACME-1", ttl_seconds=30) is not None
 
 
+def _held(state: State, code: str) -> Held:
+    held = state.hold(code, ttl_seconds=30)
+    assert held is not None
+    state.release_claim(code, held.token)
+    return held
+
+
+def test_holding_a_claim_reads_what_only_its_holder_writes(state: State) -> None:
+    empty = state.hold("ACME-1", ttl_seconds=30)
+    assert empty is not None
+    assert (empty.link, empty.attempted_at, empty.fingerprints) == (None, None, {})
+    assert state.hold("ACME-1", ttl_seconds=30) is None  # held
+    assert state.claim("ACME-1", ttl_seconds=30) is None  # the same claim
+    state.release_claim("ACME-1", empty.token)
+
+    before = int(time.time())
+    state.mark_create_attempt("ACME-1")
+    attempted = _held(state, "ACME-1").attempted_at
+    assert attempted is not None
+    assert before <= attempted <= time.time()
+
+
 def test_a_create_attempt_is_cleared_by_its_link(state: State) -> None:
     state.mark_create_attempt("ACME-1")
-    assert state.create_attempted_at("ACME-1") is not None
-
     state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
 
-    assert state.create_attempted_at("ACME-1") is None
+    held = _held(state, "ACME-1")
+    assert held.attempted_at is None
+    assert held.link == IssueRef(id="1", key="SEC-1")
 
 
-def test_written_digests_and_version_are_remembered(state: State) -> None:
-    state.record_written("ACME-1", 1700000000, {"summary": digest("A title")})
+def test_what_a_sync_wrote_is_recorded_as_its_claim_is_released(
+    state: State,
+) -> None:
+    held = state.hold("ACME-1", ttl_seconds=30)
+    assert held is not None
+    written = Written(1700000000, {"summary": digest("A title")})
+
+    state.release_claim("ACME-1", held.token, written=written)
 
     assert state.seen("ACME-1") == 1700000000
     assert state.fingerprints("ACME-1") == {"summary": digest("A title")}
+    assert _held(state, "ACME-1").fingerprints == {"summary": digest("A title")}
+
+
+def test_a_released_claim_records_nothing_for_a_sync_that_wrote_nothing(
+    state: State,
+) -> None:
+    held = state.hold("ACME-1", ttl_seconds=30)
+    assert held is not None
+
+    state.release_claim("ACME-1", held.token, written=Written(None, {}))
+
+    assert state.seen("ACME-1") is None
+    assert state.fingerprints("ACME-1") == {}
+    assert state.claim("ACME-1", ttl_seconds=30) is not None
 
 
 def test_a_link_can_be_recorded_with_the_digests_of_the_new_issue(
@@ -72,8 +116,9 @@ def test_a_link_can_be_recorded_with_the_digests_of_the_new_issue(
         "ACME-1", IssueRef(id="1", key="SEC-1"), fingerprints={"summary": "d1"}
     )
 
-    assert state.fingerprints("ACME-1") == {"summary": "d1"}
-    assert state.create_attempted_at("ACME-1") is None
+    held = _held(state, "ACME-1")
+    assert held.fingerprints == {"summary": "d1"}
+    assert held.attempted_at is None
 
 
 def test_standing_reads_link_version_and_quarantine_together(state: State) -> None:
@@ -82,7 +127,9 @@ def test_standing_reads_link_version_and_quarantine_together(state: State) -> No
     assert not empty.unchanged(100)
 
     state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
-    state.record_written("ACME-1", 100, {})
+    token = state.claim("ACME-1", ttl_seconds=30)
+    assert token is not None
+    state.release_claim("ACME-1", token, written=Written(100, {}))
     state.quarantine("ACME-1", 90, reason="r", error="Rejected")
     standing = state.standing("ACME-1")
 
@@ -189,3 +236,23 @@ def test_release_all_quarantine_frees_every_record(state: State) -> None:
     assert state.quarantined() == []
     assert not state.standing("ACME-1").quarantined(100)
     assert state.release_all_quarantine() == 0
+
+
+def test_pooled_connections_the_server_dropped_are_replaced(redis_url: str) -> None:
+    client = connect_redis(RedisSettings(url=redis_url))
+    state = State(client, "test")
+    state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
+    admin = redis.Redis.from_url(redis_url)
+
+    for _ in range(3):
+        # The server closes every pooled connection (a restart, an idle
+        # timeout): the next command reconnects instead of failing.
+        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+        assert state.link("ACME-1") == IssueRef(id="1", key="SEC-1")
+        admin.client_kill_filter(_type="normal", skipme=True)
+        held = state.hold("ACME-1", ttl_seconds=30)  # a pipeline
+        assert held is not None
+        state.release_claim("ACME-1", held.token)
+
+    admin.close()
+    client.close()
