@@ -14,6 +14,7 @@ status) unless ``backfill.skip_closed`` or ``--skip-closed`` leaves them out.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -102,6 +103,15 @@ class Listed:
     created_at: datetime
 
 
+LOOKUP_BATCH = 100  # listed submissions looked up in Redis at a time
+
+
+def _batches(items: Iterable[Listed], size: int) -> Iterator[list[Listed]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
 def parse_listed(item: Any, version: IntigritiApiVersion, tables: EnumTables) -> Listed:
     """Summary, status and creation time of one list item."""
     summary = parse_summary(item, version, tables)
@@ -116,7 +126,15 @@ def parse_listed(item: Any, version: IntigritiApiVersion, tables: EnumTables) ->
 
 
 class Progress:
-    """What a backfill with these filters has finished, in Redis."""
+    """What a backfill with these filters has finished, in Redis.
+
+    Finished submissions are written in batches of ``RECORD_BATCH`` (and
+    when the run ends), and looked up a listed batch at a time, to spare
+    the workers a round trip each. A run killed outright forgets at most
+    one batch: the next run syncs those again, which writes nothing new.
+    """
+
+    RECORD_BATCH = 64
 
     def __init__(
         self, client: redis.Redis, prefix: str, filters: Filters, ttl_days: int
@@ -124,16 +142,42 @@ class Progress:
         self._redis = client
         self._key = f"{prefix}:backfill:{filters.key()}"
         self._ttl = ttl_days * 86400
+        self._pending: dict[str, str] = {}
+        self._lock = threading.Lock()
 
-    def done(self, summary: SubmissionSummary) -> bool:
-        """Finished by an earlier run, at whatever version (syncd's own write of
-        the internal reference moves ``lastUpdatedAt``; later changes are the
-        daemon's to carry)."""
-        return bool(self._redis.hexists(self._key, summary.code))
+    def finished(self, codes: list[str]) -> set[str]:
+        """The ``codes`` finished by an earlier run or this one, at whatever
+        version (syncd's own write of the internal reference moves
+        ``lastUpdatedAt``; later changes are the daemon's to carry)."""
+        if not codes:
+            return set()
+        found: list[str | None] = self._redis.hmget(self._key, codes)  # type: ignore[assignment]
+        with self._lock:
+            pending = set(self._pending)
+        return {
+            code
+            for code, value in zip(codes, found, strict=True)
+            if value is not None or code in pending
+        }
 
     def record(self, summary: SubmissionSummary) -> None:
+        with self._lock:
+            self._pending[summary.code] = str(_unix(summary.last_updated_at))
+            if len(self._pending) < self.RECORD_BATCH:
+                return
+            batch, self._pending = self._pending, {}
+        self._write(batch)
+
+    def flush(self) -> None:
+        """Write what is recorded but not yet written."""
+        with self._lock:
+            batch, self._pending = self._pending, {}
+        if batch:
+            self._write(batch)
+
+    def _write(self, batch: dict[str, str]) -> None:
         pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(self._key, summary.code, str(_unix(summary.last_updated_at)))
+        pipe.hset(self._key, mapping={code: seen for code, seen in batch.items()})
         pipe.expire(self._key, self._ttl)
         pipe.execute()
 
@@ -150,6 +194,12 @@ class BackfillReport:
     dry_run: bool = False
     seconds: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add_resumed(self, code: str) -> None:
+        """One an earlier run with the same filters had finished."""
+        with self._lock:
+            self.resumed += 1
+        self.add(Result.UNCHANGED, code)
 
     def add(self, result: Result, code: str, reason: str | None = None) -> None:
         with self._lock:
@@ -231,13 +281,29 @@ class Backfill:
         display.start(sum(1 for _ in self._listed(program_ids)))
 
         slots = threading.BoundedSemaphore(self._concurrency * 2)
-        with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
-            for listed in self._listed(program_ids):
-                if stop.is_set():
-                    break
-                slots.acquire()
-                future = pool.submit(self._handle, listed, report)
-                future.add_done_callback(lambda done: self._done(done, slots, display))
+        try:
+            with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
+                for batch in _batches(self._listed(program_ids), LOOKUP_BATCH):
+                    finished = self._progress.finished(
+                        [listed.summary.code for listed in batch]
+                    )
+                    for listed in batch:
+                        if stop.is_set():
+                            break
+                        if listed.summary.code in finished:
+                            report.add_resumed(listed.summary.code)
+                            display.advance()
+                            continue
+                        slots.acquire()
+                        future = pool.submit(self._handle, listed, report)
+                        future.add_done_callback(
+                            lambda done: self._done(done, slots, display)
+                        )
+                    if stop.is_set():
+                        break
+        finally:
+            if not self._dry_run:
+                self._progress.flush()
         display.stop()
         report.seconds = time.monotonic() - started
         log.info("backfill.finished", **_flat(report.as_dict()))
@@ -277,11 +343,6 @@ class Backfill:
         summary = listed.summary
         code = summary.code
         with structlog.contextvars.bound_contextvars(submission=code):
-            if self._progress.done(summary):
-                with report._lock:
-                    report.resumed += 1
-                report.add(Result.UNCHANGED, code)
-                return
             if self._filters.skip_closed and listed.status in CLOSED:
                 if not self._dry_run:
                     self._progress.record(summary)

@@ -10,13 +10,15 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import redis
 
-from syncd.backfill import Filters, run_backfill
+from syncd.backfill import Filters, Progress, run_backfill
 from syncd.intigriti.enums import SubmissionStatus
+from syncd.intigriti.models import SubmissionSummary
 from syncd.ratelimit import SharedLimiter
 from syncd.sim.intigriti.faults import FaultSettings
 from syncd.sim.runner import write_env_file
@@ -252,3 +254,33 @@ def test_sigterm_finishes_the_work_in_hand_records_progress_and_exits_0(
     assert second["resumed"] == first["created"] + first["unchanged"]
     assert second["created"] == expected - first["created"]
     assert sum(_created(simulators).values()) == expected
+
+
+def test_progress_is_written_in_batches_and_read_with_what_is_pending(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    filters = Filters()
+    progress = Progress(client, "bf", filters, ttl_days=1)
+    key = f"bf:backfill:{filters.key()}"
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+
+    def summary(n: int) -> SubmissionSummary:
+        return SubmissionSummary(code=f"ACME-{n}", last_updated_at=when)
+
+    for n in range(Progress.RECORD_BATCH - 1):
+        progress.record(summary(n))
+    assert client.hlen(key) == 0  # not a full batch yet
+    assert progress.finished(["ACME-0", "ACME-999"]) == {"ACME-0"}
+
+    progress.record(summary(Progress.RECORD_BATCH - 1))
+    assert client.hlen(key) == Progress.RECORD_BATCH
+    assert 0 < client.ttl(key) <= 86400
+
+    progress.record(summary(1000))
+    progress.flush()
+    assert client.hget(key, "ACME-1000") == str(int(when.timestamp()))
+    fresh = Progress(client, "bf", filters, ttl_days=1)  # a later run
+    assert fresh.finished(["ACME-1000", "ACME-0", "ACME-1001"]) == {
+        "ACME-1000",
+        "ACME-0",
+    }
+    assert fresh.finished([]) == set()
