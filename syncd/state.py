@@ -32,8 +32,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
@@ -41,25 +39,41 @@ from syncd.settings import RedisSettings
 
 
 class _Pool(redis.ConnectionPool):
-    """A pool that hands out a pooled connection without reading it first.
+    """A pool that skips its readiness check for a connection in busy use.
 
-    redis-py's pool reads every connection once more (non-blocking) before
-    handing it out, in case an earlier command left a reply unread; that
-    read costs each command a system call and, under many threads, a
-    thread switch. Here it is redundant: redis-py drops a connection on any
-    error or interruption while sending or reading, one idle for
-    ``HEALTH_CHECK_SECONDS`` is checked with a PING before its next use, and
-    a command sent on a connection the server closed meanwhile is sent once
-    more on a new one (``_RETRY``; every command syncd sends may be
-    repeated: a repeated claim is refused and the claim expires).
+    Before handing a connection out, redis-py's pool reads it once more
+    (non-blocking), in case the server closed it or an earlier command left
+    a reply unread. Under a backfill's many threads that read costs every
+    command a system call and often a thread switch. A connection put back
+    less than ``FRESH_SECONDS`` ago skips it: redis-py drops a connection on
+    any error or interruption while sending or reading, so none comes back
+    with a reply unread. The one case left, the server closing connections
+    within that second (a restart), fails the next command on each of them
+    once, as it fails the commands in flight; a command is never sent twice.
+    A RESP3 push frame waiting on a connection is no reply left unread:
+    redis-py handles it while reading the next reply. Connections idle for
+    longer, and a pool with client-side caching (which must see
+    invalidations before it answers from its cache), keep the check.
     """
 
+    FRESH_SECONDS = 1.0
+
+    def release(self, connection: Any) -> None:
+        connection.syncd_released_at = time.monotonic()
+        super().release(connection)
+
     def ensure_connection(self, connection: Any) -> None:
-        connection.connect()  # a no-op once connected
+        released: float | None = getattr(connection, "syncd_released_at", None)
+        fresh = released is not None and (
+            time.monotonic() - released < self.FRESH_SECONDS
+        )
+        if fresh and getattr(self, "cache", None) is None:
+            connection.connect()  # a no-op while connected
+            return
+        super().ensure_connection(connection)
 
 
 HEALTH_CHECK_SECONDS = 30
-_RETRY = Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,))
 
 
 def connect_redis(settings: RedisSettings) -> redis.Redis:
@@ -70,9 +84,8 @@ def connect_redis(settings: RedisSettings) -> redis.Redis:
         socket_timeout=settings.socket_timeout_seconds,
         socket_connect_timeout=settings.socket_timeout_seconds,
         health_check_interval=HEALTH_CHECK_SECONDS,
-        retry=_RETRY,
     )
-    client = redis.Redis(connection_pool=pool)
+    client = redis.Redis.from_pool(pool)  # closing the client closes the pool
     try:
         client.ping()
     except redis.RedisError as exc:
@@ -302,7 +315,7 @@ class State:
         """Take the claim to sync a submission, reading its link, create
         marker and fingerprints in the same round trip; None when another
         worker holds it. Only a claim's holder writes those records, so
-        they stay as read until the claim is released."""
+        nobody else changes them until the claim is released."""
         token = uuid.uuid4().hex
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key("claim", code), token, nx=True, ex=ttl_seconds)

@@ -11,7 +11,7 @@ from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
 from syncd.settings import RedisSettings
 from syncd.sim.server import free_port
-from syncd.state import Held, State, Written, connect_redis, digest
+from syncd.state import Held, State, Written, _Pool, connect_redis, digest
 
 
 @pytest.fixture
@@ -238,21 +238,34 @@ def test_release_all_quarantine_frees_every_record(state: State) -> None:
     assert state.release_all_quarantine() == 0
 
 
-def test_pooled_connections_the_server_dropped_are_replaced(redis_url: str) -> None:
+def test_pooled_connections_the_server_dropped_are_replaced(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_Pool, "FRESH_SECONDS", 0.2)
     client = connect_redis(RedisSettings(url=redis_url))
     state = State(client, "test")
     state.record_link("ACME-1", IssueRef(id="1", key="SEC-1"))
     admin = redis.Redis.from_url(redis_url)
 
-    for _ in range(3):
-        # The server closes every pooled connection (a restart, an idle
-        # timeout): the next command reconnects instead of failing.
-        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+    for _ in range(2):
+        # The server closes the pooled connection (a restart, an idle
+        # timeout): once it has been idle a while, the pool notices and
+        # reconnects before sending anything.
+        assert admin.client_kill_filter(_type="normal", skipme=True) == 1
+        time.sleep(0.3)
         assert state.link("ACME-1") == IssueRef(id="1", key="SEC-1")
         admin.client_kill_filter(_type="normal", skipme=True)
+        time.sleep(0.3)
         held = state.hold("ACME-1", ttl_seconds=30)  # a pipeline
         assert held is not None
         state.release_claim("ACME-1", held.token)
+
+    # Closed right after use: the next command fails once, is not sent
+    # twice, and the one after it gets a new connection.
+    admin.client_kill_filter(_type="normal", skipme=True)
+    with pytest.raises(redis.ConnectionError):
+        state.claim("ACME-1", ttl_seconds=30)
+    assert state.claim("ACME-1", ttl_seconds=30) is not None
 
     admin.close()
     client.close()
