@@ -332,12 +332,16 @@ class Engine:
         fields = self._tracker.draft_fields(draft)
         digests = {name: digest(value) for name, value in fields.items()}
 
-        link = held.link  # read again, as the claim was taken
+        link = held.link  # as read when the claim was taken
+        fingerprints = held.fingerprints
         created = False
         issue = None  # the issue as read before this sync wrote to it
         if link is not None:
             issue = self._links.follow(code, link)
-            link = None if issue is None else issue.ref
+            if issue is None:  # deleted: its link and fingerprints are gone
+                link, fingerprints = None, {}
+            else:
+                link = issue.ref
         if link is None:
             attempt = self._links.create(
                 submission, draft, digests, read_at, held.attempted_at
@@ -352,7 +356,7 @@ class Engine:
             moved = self._status.sync_submission(submission, link, issue)
 
         # A new issue carries what it was created with, recorded with its link.
-        written = digests if created else held.fingerprints
+        written = digests if created else fingerprints
         jira_owned = self._tracker.create_only_ids(draft)
         changed = {
             name: value
