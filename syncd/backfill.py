@@ -14,7 +14,6 @@ status) unless ``backfill.skip_closed`` or ``--skip-closed`` leaves them out.
 
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 import time
@@ -106,9 +105,19 @@ class Listed:
 LOOKUP_BATCH = 100  # listed submissions looked up in Redis at a time
 
 
-def _batches(items: Iterable[Listed], size: int) -> Iterator[list[Listed]]:
-    iterator = iter(items)
-    while batch := list(itertools.islice(iterator, size)):
+def _batches(
+    items: Iterable[Listed], size: int, stop: threading.Event
+) -> Iterator[list[Listed]]:
+    """``items`` in lists of ``size``; none read once ``stop`` is set."""
+    batch: list[Listed] = []
+    for item in items:
+        if stop.is_set():
+            return
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
         yield batch
 
 
@@ -130,8 +139,10 @@ class Progress:
 
     Finished submissions are written in batches of ``RECORD_BATCH`` (and
     when the run ends), and looked up a listed batch at a time, to spare
-    the workers a round trip each. A run killed outright forgets at most
-    one batch: the next run syncs those again, which writes nothing new.
+    the workers a round trip each. What cannot be written (Redis away) is
+    kept and tried again with the next batch. A run killed outright forgets
+    what it had not written yet: the next run syncs those again, which
+    writes nothing new.
     """
 
     RECORD_BATCH = 64
@@ -142,7 +153,8 @@ class Progress:
         self._redis = client
         self._key = f"{prefix}:backfill:{filters.key()}"
         self._ttl = ttl_days * 86400
-        self._pending: dict[str, str] = {}
+        self._pending: dict[str, str] = {}  # recorded, not yet written
+        self._writing: set[str] = set()
         self._lock = threading.Lock()
 
     def finished(self, codes: list[str]) -> set[str]:
@@ -151,13 +163,17 @@ class Progress:
         ``lastUpdatedAt``; later changes are the daemon's to carry)."""
         if not codes:
             return set()
-        found: list[str | None] = self._redis.hmget(self._key, codes)  # type: ignore[assignment]
-        with self._lock:
-            pending = set(self._pending)
+        with self._lock:  # before reading Redis: a write may land meanwhile
+            here = self._pending.keys() | self._writing
+        try:
+            found: list[str | None] = self._redis.hmget(self._key, codes)  # type: ignore[assignment]
+        except redis.RedisError as exc:
+            log.warning("backfill.progress_unread", error=type(exc).__name__)
+            found = [None] * len(codes)
         return {
             code
             for code, value in zip(codes, found, strict=True)
-            if value is not None or code in pending
+            if value is not None or code in here
         }
 
     def record(self, summary: SubmissionSummary) -> None:
@@ -165,21 +181,31 @@ class Progress:
             self._pending[summary.code] = str(_unix(summary.last_updated_at))
             if len(self._pending) < self.RECORD_BATCH:
                 return
-            batch, self._pending = self._pending, {}
-        self._write(batch)
+        self.flush()
 
     def flush(self) -> None:
-        """Write what is recorded but not yet written."""
+        """Write what is recorded but not yet written; never raises."""
         with self._lock:
             batch, self._pending = self._pending, {}
-        if batch:
-            self._write(batch)
-
-    def _write(self, batch: dict[str, str]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        pipe.hset(self._key, mapping={code: seen for code, seen in batch.items()})
-        pipe.expire(self._key, self._ttl)
-        pipe.execute()
+            self._writing |= batch.keys()
+        if not batch:
+            return
+        try:
+            pipe = self._redis.pipeline(transaction=False)
+            pipe.hset(self._key, mapping={code: at for code, at in batch.items()})
+            pipe.expire(self._key, self._ttl)
+            pipe.execute()
+        except redis.RedisError as exc:
+            log.warning(
+                "backfill.progress_not_saved",
+                count=len(batch),
+                error=type(exc).__name__,
+            )
+            with self._lock:
+                self._pending = batch | self._pending
+        finally:
+            with self._lock:
+                self._writing -= batch.keys()
 
 
 @dataclass
@@ -283,7 +309,7 @@ class Backfill:
         slots = threading.BoundedSemaphore(self._concurrency * 2)
         try:
             with ThreadPoolExecutor(max_workers=self._concurrency) as pool:
-                for batch in _batches(self._listed(program_ids), LOOKUP_BATCH):
+                for batch in _batches(self._listed(program_ids), LOOKUP_BATCH, stop):
                     finished = self._progress.finished(
                         [listed.summary.code for listed in batch]
                     )

@@ -284,3 +284,23 @@ def test_progress_is_written_in_batches_and_read_with_what_is_pending(redis_url)
         "ACME-0",
     }
     assert fresh.finished([]) == set()
+
+
+def test_progress_that_cannot_be_written_is_kept_and_written_later(redis_url):
+    when = datetime(2024, 5, 1, tzinfo=UTC)
+    away = redis.Redis(port=1, socket_connect_timeout=0.2)  # nothing listens
+    progress = Progress(away, "bf", Filters(), ttl_days=1)
+
+    for n in range(Progress.RECORD_BATCH + 1):
+        progress.record(SubmissionSummary(code=f"ACME-{n}", last_updated_at=when))
+    progress.flush()  # fails again, quietly
+
+    # Still known to this run, and written once Redis is back.
+    assert progress.finished(["ACME-0", "ACME-64", "ACME-99"]) == {
+        "ACME-0",
+        "ACME-64",
+    }
+    progress._redis = redis.Redis.from_url(redis_url)
+    progress.flush()
+    later = Progress(redis.Redis.from_url(redis_url), "bf", Filters(), ttl_days=1)
+    assert len(later.finished([f"ACME-{n}" for n in range(100)])) == 65
