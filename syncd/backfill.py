@@ -476,9 +476,12 @@ def run_backfill(
     echo: Callable[[str], None],
 ) -> BackfillReport:
     """`syncd backfill`: open the runtime, run, close; the report."""
+    from syncd.cpu import pin_to_one_cpu
     from syncd.progress import progress_display
     from syncd.runtime import open_runtime
 
+    if settings.backfill.one_cpu:
+        pin_to_one_cpu()  # before the runtime and the workers start threads
     with open_runtime(settings) as runtime:
         progress = Progress(
             runtime.redis,

@@ -82,6 +82,9 @@ def settings(simulators: Simulators, redis_url: str) -> Settings:
 def settings_from_env(env: dict[str, str], **sync: Any) -> Settings:
     """Build Settings from SYNCD_* variables without touching os.environ."""
     with pytest.MonkeyPatch.context() as patch:
+        # A backfill run in this process must not keep the test run's
+        # threads on one CPU; `syncd backfill` subprocesses still do.
+        patch.setenv("SYNCD_BACKFILL__ONE_CPU", "false")
         for name, value in env.items():
             patch.setenv(name, value)
         for name, value in sync.items():
