@@ -213,10 +213,7 @@ class BackfillSettings(_Group):
 
     concurrency: int = Field(default=32, ge=1, le=256)
     one_cpu: bool = True
-    """Keep the backfill's threads on the CPU it starts on: one thread runs
-    Python at a time, and handing that over across CPUs cost more than the
-    work (docs/benchmarks.md). Off: let the kernel spread them, e.g. when
-    another busy process shares that CPU."""
+    """Keep the run's threads on the CPU it starts on (see syncd/cpu.py)."""
     skip_closed: bool = False
     """Leave closed and archived submissions out instead of importing them."""
     progress_ttl_days: int = Field(default=30, ge=1)
