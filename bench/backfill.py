@@ -166,6 +166,8 @@ def measure(
         limit = "" if jira_rate is None else f", jira limit {jira_rate:g}/s"
         print(
             f"size={size} c={workers}{limit}: {created} created, "
+            f"updated={report['updated']}, unchanged={report['unchanged']}, "
+            f"skipped={report['skipped']}, "
             f"failed={report['failed']}, {run.seconds:.1f} s, "
             f"{rate:.1f} submissions/s, peak RSS {run.peak_mb:.0f} MB"
         )
