@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import redis
 
-from syncd.state import RELEASE_SCRIPT
+from syncd.claims import RELEASE_SCRIPT, OwedClaims
 
 COMMENT_PREFIX = "comment:"
 
@@ -38,9 +38,12 @@ class Claim:
 class AttachmentRecords:
     """Records, claims and in-flight markers of copied attachments."""
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, owed: OwedClaims | None = None
+    ) -> None:
         self._redis = client
         self._prefix = prefix
+        self._owed = OwedClaims(client) if owed is None else owed
 
     def _key(self, kind: str, code: str, attachment: int) -> str:
         return f"{self._prefix}:{kind}:{code}:{attachment}"
@@ -62,6 +65,7 @@ class AttachmentRecords:
 
     def claim(self, code: str, attachment: int, ttl_seconds: int) -> Claim | None:
         """Take the copy claim; None if someone holds it or the copy is done."""
+        self._owed.settle()
         claim = Claim(token=uuid.uuid4().hex, was_sending=False)
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(
@@ -97,12 +101,12 @@ class AttachmentRecords:
             claim.held = False
 
     def release(self, code: str, attachment: int, claim: Claim) -> None:
-        """Give the claim up, unless recording the copy already did."""
+        """Give the claim up, unless recording the copy already did; owed
+        when Redis does not answer (the record failed with it, then)."""
         if not claim.held:
             return
-        key = self._key("attachment_claim", code, attachment)
-        self._redis.eval(RELEASE_SCRIPT, 1, key, claim.token)
         claim.held = False
+        self._owed.release(self._key("attachment_claim", code, attachment), claim.token)
 
     def mark_sending(self, code: str, attachment: int) -> None:
         key = self._key("attachment_sending", code, attachment)

@@ -191,6 +191,9 @@ class Engine:
         """
         stop = stop or threading.Event()
         started = time.monotonic()
+        # Claims a Redis outage kept us from giving up hold their
+        # submissions for other replicas too: give them up first.
+        self._state.owed.settle()
         cursor = None if full else self._state.cursor(SUBMISSIONS_CURSOR)
         since = (
             None

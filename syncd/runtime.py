@@ -87,7 +87,7 @@ def open_runtime(
                 source=intigriti,
                 tracker=jira,
                 files=files,
-                records=AttachmentRecords(client, prefix),
+                records=AttachmentRecords(client, prefix, state.owed),
                 max_bytes=settings.attachments.max_bytes,
             )
         status = None

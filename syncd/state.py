@@ -33,6 +33,7 @@ from typing import Any
 
 import redis
 
+from syncd.claims import RELEASE_SCRIPT, OwedClaims
 from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
 from syncd.settings import RedisSettings
@@ -94,13 +95,6 @@ def connect_redis(settings: RedisSettings) -> redis.Redis:
             "check SYNCD_REDIS__URL and that the server is running"
         ) from None
     return client
-
-
-# Delete a claim only if it still holds the owner's token.
-RELEASE_SCRIPT = (
-    "if redis.call('GET', KEYS[1]) == ARGV[1] then "
-    "return redis.call('DEL', KEYS[1]) end return 0"
-)
 
 
 def _carry(code: str, item: str) -> str:
@@ -187,6 +181,7 @@ class State:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
         self._prefix = prefix
+        self.owed = OwedClaims(client)
 
     def _key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
@@ -305,6 +300,7 @@ class State:
 
     def claim(self, code: str, ttl_seconds: int) -> str | None:
         """Take the claim to sync a submission; the owner token, or None."""
+        self.owed.settle()
         token = uuid.uuid4().hex
         taken = self._redis.set(
             self._key("claim", code), token, nx=True, ex=ttl_seconds
@@ -316,6 +312,7 @@ class State:
         marker and fingerprints in the same round trip; None when another
         worker holds it. Only a claim's holder writes those records, so
         nobody else changes them until the claim is released."""
+        self.owed.settle()
         token = uuid.uuid4().hex
         pipe = self._redis.pipeline(transaction=False)
         pipe.set(self._key("claim", code), token, nx=True, ex=ttl_seconds)
@@ -342,14 +339,20 @@ class State:
     ) -> None:
         """Give the claim up if it is still ours, in one step with what the
         sync ``written`` and, with ``release_quarantine``, forgetting the
-        submission's quarantine record (it synced)."""
+        submission's quarantine record (it synced). When Redis does not
+        answer, the claim is owed and given up once it does."""
+        key = self._key("claim", code)
         pipe = self._redis.pipeline(transaction=True)
         if written is not None:
             self._queue_written(pipe, code, written)
         if release_quarantine:
             pipe.hdel(self._key("quarantine"), code)
-        pipe.eval(RELEASE_SCRIPT, 1, self._key("claim", code), token)
-        pipe.execute()
+        pipe.eval(RELEASE_SCRIPT, 1, key, token)
+        try:
+            pipe.execute()
+        except redis.RedisError:
+            self.owed.owe(key, token)
+            raise
 
     # Quarantine: submissions that cannot be synced until someone acts.
 
