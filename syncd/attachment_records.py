@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import redis
 
-from syncd.claims import RELEASE_SCRIPT, OwedClaims
+from syncd.claims import RELEASE_SCRIPT, OwedClaims, queue_take
 
 COMMENT_PREFIX = "comment:"
 
@@ -67,17 +67,14 @@ class AttachmentRecords:
         """Take the copy claim; None if someone holds it or the copy is done."""
         self._owed.settle()
         claim = Claim(token=uuid.uuid4().hex, was_sending=False)
+        key = self._key("attachment_claim", code, attachment)
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(
-            self._key("attachment_claim", code, attachment),
-            claim.token,
-            nx=True,
-            ex=ttl_seconds,
-        )
+        queue_take(pipe, key, claim.token, ttl_seconds)
         pipe.exists(self._key("attachment", code, attachment))
         pipe.exists(self._key("attachment_sending", code, attachment))
-        taken, copied, sending = pipe.execute()
-        if not taken:
+        with self._owed.taking(key, claim.token):
+            _, owner, copied, sending = pipe.execute()
+        if owner != claim.token:
             return None
         if copied:  # another worker finished it just now
             self.release(code, attachment, claim)

@@ -1,23 +1,30 @@
-"""Giving claims up, including those Redis did not answer the release of.
+"""Taking and giving up claims, including those Redis did not answer.
 
 A claim is a Redis string holding its owner's random token, with a TTL:
 while it exists, one worker (thread or replica) syncs a submission, carries
 an item or copies an attachment. ``RELEASE_SCRIPT`` deletes a claim only
 while it still holds the owner's token.
 
-A release can fail: Redis restarted or was unreachable as a sync ended. The
-claim would then hold its submission for the rest of its TTL (minutes), and
-a server restarted with persistence still has it. ``OwedClaims`` keeps such
-claims and gives them up the next time a claim is taken, so a submission
-that changed during the outage syncs as soon as Redis answers again.
+Either end can lose its answer. A claim taken while the reply timed out (the
+client retried, or gave up) exists although its taker never learnt so; a
+release can fail as Redis restarts. The claim would then hold its submission
+for the rest of its TTL (minutes), and a server restarted with persistence
+still has it. So a take reads the owner back in the same round trip (a
+retried take still finds its own token), and ``OwedClaims`` keeps claims
+whose take or release got no answer and gives them up the next time a claim
+is taken, so a submission that changed during an outage syncs as soon as
+Redis answers again.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import redis
 import structlog
+from redis.client import Pipeline
 
 log = structlog.get_logger(__name__)
 
@@ -28,8 +35,19 @@ RELEASE_SCRIPT = (
 )
 
 
+def queue_take(pipe: Pipeline, key: str, token: str, ttl_seconds: int) -> None:
+    """Queue taking a claim: two replies, the second the owner's token.
+
+    The take succeeded when that owner is ``token``, even if the SET itself
+    answered "exists" because a retry followed a first attempt whose reply
+    was lost.
+    """
+    pipe.set(key, token, nx=True, ex=ttl_seconds)
+    pipe.get(key)
+
+
 class OwedClaims:
-    """Claims whose release did not reach Redis, given up later.
+    """Claims whose take or release got no answer from Redis, given up later.
 
     Giving one up twice is harmless: the script deletes nothing once the
     claim is gone or held by someone else.
@@ -44,6 +62,16 @@ class OwedClaims:
         with self._lock:
             return len(self._owed)
 
+    @contextmanager
+    def taking(self, key: str, token: str) -> Iterator[None]:
+        """Owe the claim if taking it fails: Redis may have applied the take
+        and lost only its answer."""
+        try:
+            yield
+        except redis.RedisError:
+            self.owe(key, token)
+            raise
+
     def release(self, key: str, token: str) -> None:
         """Give one claim up now; owed when Redis does not answer."""
         try:
@@ -53,28 +81,43 @@ class OwedClaims:
             raise
 
     def owe(self, key: str, token: str) -> None:
-        """Remember a claim whose release failed."""
+        """Remember a claim whose take or release got no answer."""
         with self._lock:
             self._owed.add((key, token))
 
     def settle(self) -> int:
-        """Give every owed claim up in one round trip; how many were.
+        """Give every owed claim up in one round trip; how many were deleted.
 
-        Never raises: while Redis does not answer they stay owed, and the
-        caller's own next command reports the outage.
+        Never raises a Redis error: while Redis does not answer, the claims
+        stay owed and the caller's own next command reports the outage. A
+        claim Redis refuses to give up (say, its key now holds another type)
+        is dropped and logged: the TTL ends it, and it is never retried.
         """
         with self._lock:
             owed, self._owed = self._owed, set()
         if not owed:
             return 0
-        pipe = self._redis.pipeline(transaction=False)
-        for key, token in owed:
-            pipe.eval(RELEASE_SCRIPT, 1, key, token)
+        entries = list(owed)
+        settled = False
         try:
-            pipe.execute()
+            pipe = self._redis.pipeline(transaction=False)
+            for key, token in entries:
+                pipe.eval(RELEASE_SCRIPT, 1, key, token)
+            results = pipe.execute(raise_on_error=False)
+            settled = True
         except redis.RedisError:
-            with self._lock:
-                self._owed |= owed
             return 0
-        log.info("claims.settled", count=len(owed))
-        return len(owed)
+        finally:
+            if not settled:
+                with self._lock:
+                    self._owed |= owed
+        refused = [r for r in results if isinstance(r, Exception)]
+        released = sum(1 for r in results if r == 1)
+        if refused:
+            log.warning(
+                "claims.refused",
+                count=len(refused),
+                error=type(refused[0]).__name__,
+            )
+        log.info("claims.settled", owed=len(entries), released=released)
+        return released

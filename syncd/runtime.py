@@ -79,6 +79,8 @@ def open_runtime(
             pool_size=max(settings.sync.concurrency, settings.backfill.concurrency),
         )
         state = State(client, prefix)
+        # Before the client closes: claims Redis did not answer, given up.
+        stack.callback(state.owed.settle)
         attachments = None
         if settings.attachments.enabled:
             files = FileFetcher(settings.attachments)

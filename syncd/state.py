@@ -33,7 +33,7 @@ from typing import Any
 
 import redis
 
-from syncd.claims import RELEASE_SCRIPT, OwedClaims
+from syncd.claims import RELEASE_SCRIPT, OwedClaims, queue_take
 from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
 from syncd.settings import RedisSettings
@@ -302,10 +302,12 @@ class State:
         """Take the claim to sync a submission; the owner token, or None."""
         self.owed.settle()
         token = uuid.uuid4().hex
-        taken = self._redis.set(
-            self._key("claim", code), token, nx=True, ex=ttl_seconds
-        )
-        return token if taken else None
+        key = self._key("claim", code)
+        pipe = self._redis.pipeline(transaction=False)
+        queue_take(pipe, key, token, ttl_seconds)
+        with self.owed.taking(key, token):
+            _, owner = pipe.execute()
+        return token if owner == token else None
 
     def hold(self, code: str, ttl_seconds: int) -> Held | None:
         """Take the claim to sync a submission, reading its link, create
@@ -314,13 +316,15 @@ class State:
         nobody else changes them until the claim is released."""
         self.owed.settle()
         token = uuid.uuid4().hex
+        key = self._key("claim", code)
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._key("claim", code), token, nx=True, ex=ttl_seconds)
+        queue_take(pipe, key, token, ttl_seconds)
         pipe.hgetall(self._key("link", code))
         pipe.get(self._key("creating", code))
         pipe.hgetall(self._key("fingerprint", code))
-        taken, found, attempted, fingerprints = pipe.execute()
-        if not taken:
+        with self.owed.taking(key, token):
+            _, owner, found, attempted, fingerprints = pipe.execute()
+        if owner != token:
             return None
         return Held(
             token=token,
@@ -409,13 +413,16 @@ class State:
     def claim_carry(self, code: str, item: str, ttl_seconds: int) -> str | None:
         """Claim carrying ``item``; the owner token, or None when another
         worker holds the claim or the item was recorded meanwhile."""
+        self.owed.settle()
         token = uuid.uuid4().hex
+        key = self._key("claim", _carry(code, item))
         pipe = self._redis.pipeline(transaction=False)
-        pipe.set(self._key("claim", _carry(code, item)), token, nx=True, ex=ttl_seconds)
+        queue_take(pipe, key, token, ttl_seconds)
         pipe.sismember(self._key("carried", code), item)
-        taken, recorded = pipe.execute()
+        with self.owed.taking(key, token):
+            _, owner, recorded = pipe.execute()
         # Recorded meanwhile: the claim is left to expire, nobody needs it.
-        return token if taken and not recorded else None
+        return token if owner == token and not recorded else None
 
     def release_carry(self, code: str, item: str, token: str) -> None:
         """Give up a carry claim that did not lead to a recorded item."""

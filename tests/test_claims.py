@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
+import redis.retry
+from redis.backoff import NoBackoff
 
 from syncd.attachment_records import AttachmentRecords
 from syncd.claims import OwedClaims
 from syncd.settings import RedisSettings
 from syncd.sim.redis_server import RedisServer
-from syncd.state import State, connect_redis
+from syncd.state import Held, State, connect_redis
+
+# Keeps the server busy for ARGV[1] microseconds, as a slow command or a
+# stalled host would: commands sent meanwhile are applied afterwards.
+BUSY_SCRIPT = """
+local t = redis.call('TIME')
+local start = t[1] * 1000000 + t[2]
+repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > tonumber(ARGV[1])
+return 1
+"""
 
 
 @pytest.fixture
@@ -25,8 +37,8 @@ def server(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def _client(server: RedisServer) -> redis.Redis:
-    return connect_redis(RedisSettings(url=server.url, socket_timeout_seconds=1))
+def _client(server: RedisServer, timeout: float = 1) -> redis.Redis:
+    return connect_redis(RedisSettings(url=server.url, socket_timeout_seconds=timeout))
 
 
 def test_a_claim_whose_release_failed_is_given_up_when_redis_is_back(
@@ -63,9 +75,58 @@ def test_an_owed_claim_taken_over_meanwhile_is_left_to_its_new_owner(
     owed.owe("test:claim:ACME-1", "old-token")
     client.set("test:claim:ACME-1", "new-token")
 
-    assert owed.settle() == 1
+    assert owed.settle() == 0  # nothing of ours to delete
     assert client.get("test:claim:ACME-1") == "new-token"
-    assert owed.settle() == 0
+    assert len(owed) == 0
+
+
+def test_a_claim_redis_refuses_to_give_up_is_dropped_not_retried_forever(
+    server: RedisServer,
+) -> None:
+    client = _client(server)
+    owed = OwedClaims(client)
+    client.hset("test:claim:ACME-1", mapping={"not": "a claim"})  # WRONGTYPE
+    client.set("test:claim:ACME-2", "token-2")
+    owed.owe("test:claim:ACME-1", "token-1")
+    owed.owe("test:claim:ACME-2", "token-2")
+
+    assert owed.settle() == 1
+    assert client.exists("test:claim:ACME-2") == 0
+    assert len(owed) == 0  # the refused one is left to its TTL, not retried
+
+
+def test_a_claim_taken_while_its_reply_was_lost_does_not_hold_the_submission(
+    server: RedisServer,
+) -> None:
+    # The take reaches Redis while it is stalled; the client times out and
+    # retries (or gives up), and Redis applies the first SET afterwards.
+    admin = redis.Redis.from_url(server.url, decode_responses=True)
+    state = State(_client(server, timeout=0.3), "test")
+    stall = threading.Thread(target=admin.eval, args=(BUSY_SCRIPT, 0, 1_500_000))
+    stall.start()
+    probe = redis.Redis.from_url(
+        server.url, socket_timeout=0.05, retry=redis.retry.Retry(NoBackoff(), 0)
+    )
+    while True:  # until the stall has begun
+        try:
+            probe.ping()
+        except redis.TimeoutError:
+            break
+    held: Held | None = None
+    try:
+        held = state.hold("ACME-1", ttl_seconds=300)
+    except redis.TimeoutError:
+        assert len(state.owed) == 1  # given up by the next claim
+    stall.join()
+
+    if held is None:  # the retry did not outlast the stall
+        held = state.hold("ACME-1", ttl_seconds=300)
+    assert held is not None  # not held for the rest of the 300 s by itself
+    state.release_claim("ACME-1", held.token)
+    assert admin.exists("test:claim:ACME-1") == 0
+    assert len(state.owed) == 0
+    probe.close()
+    admin.close()
 
 
 def test_attachment_claims_are_owed_to_the_same_ledger(
@@ -83,6 +144,7 @@ def test_attachment_claims_are_owed_to_the_same_ledger(
         records.release("ACME-1", 7, claim)
     server.start()
 
+    assert client.get("test:attachment_claim:ACME-1:7") == claim.token
     assert len(state.owed) == 1
     assert state.owed.settle() == 1
     assert client.exists("test:attachment_claim:ACME-1:7") == 0
