@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 import uuid
 from collections.abc import Mapping
@@ -250,7 +251,8 @@ class State:
 
     def mark_create_attempt(self, code: str) -> None:
         """Note that a create is about to be sent: its outcome may be lost."""
-        self._redis.set(self._key("creating", code), str(int(time.time())))
+        # Rounded up: a marker earlier than the send would shorten the settle.
+        self._redis.set(self._key("creating", code), str(math.ceil(time.time())))
 
     def clear_create_attempt(self, code: str) -> None:
         """Jira answered the create with an error: no issue was made."""

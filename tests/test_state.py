@@ -65,11 +65,12 @@ def test_holding_a_claim_reads_what_only_its_holder_writes(state: State) -> None
     assert state.claim("ACME-1", ttl_seconds=30) is None  # the same claim
     state.release_claim("ACME-1", empty.token)
 
-    before = int(time.time())
+    before = time.time()
     state.mark_create_attempt("ACME-1")
     attempted = _held(state, "ACME-1").attempted_at
     assert attempted is not None
-    assert before <= attempted <= time.time()
+    # Never earlier than the create: the settle it starts is never shortened.
+    assert before <= attempted <= time.time() + 1
 
 
 def test_a_create_attempt_is_cleared_by_its_link(state: State) -> None:
@@ -251,7 +252,7 @@ def test_pooled_connections_the_server_dropped_are_replaced(
         # The server closes the pooled connection (a restart, an idle
         # timeout): once it has been idle a while, the pool notices and
         # reconnects before sending anything.
-        assert admin.client_kill_filter(_type="normal", skipme=True) == 1
+        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
         time.sleep(0.3)
         assert state.link("ACME-1") == IssueRef(id="1", key="SEC-1")
         admin.client_kill_filter(_type="normal", skipme=True)
@@ -261,7 +262,9 @@ def test_pooled_connections_the_server_dropped_are_replaced(
         state.release_claim("ACME-1", held.token)
 
     # Closed right after use: the next command fails once, is not sent
-    # twice, and the one after it gets a new connection.
+    # twice, and the one after it gets a new connection. However slow the
+    # host, the pool still takes the connection for fresh.
+    monkeypatch.setattr(_Pool, "FRESH_SECONDS", 3600)
     admin.client_kill_filter(_type="normal", skipme=True)
     with pytest.raises(redis.ConnectionError):
         state.claim("ACME-1", ttl_seconds=30)
