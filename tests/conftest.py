@@ -14,14 +14,20 @@ from syncd.sim import runner
 from syncd.sim.intigriti import create_app as create_intigriti_app
 from syncd.sim.redis_server import RedisServer
 from syncd.sim.runner import Simulators, running_simulators
-from tests.openapi_spec import ValidatingApp
+from tests.openapi_spec import ValidatingApp, load_spec_model
 
 MAPPING_DIR = Path(__file__).resolve().parents[1] / "mappings"
 
 
+@pytest.fixture(scope="session")
+def spec_model() -> None:
+    """Build the spec model (seconds) before any test's own clock runs."""
+    load_spec_model()
+
+
 @pytest.fixture(autouse=True)
 def intigriti_answers_follow_the_spec(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, spec_model: None
 ) -> Iterator[list[ValidatingApp]]:
     """Check every company-API answer of every simulator a test starts."""
     started: list[ValidatingApp] = []

@@ -111,6 +111,11 @@ def _openapi() -> OpenAPI:
     return OpenAPI.from_dict(patched_spec())
 
 
+def load_spec_model() -> None:
+    """Build the spec model now, not inside the first answer it checks."""
+    _openapi()
+
+
 def _validator(schema_name: str) -> OAS30Validator:
     spec = patched_spec()
     schema = dict(spec["components"]["schemas"][schema_name])

@@ -21,7 +21,7 @@ from syncd.intigriti.enums import SubmissionStatus
 from syncd.intigriti.models import SubmissionSummary
 from syncd.ratelimit import SharedLimiter
 from syncd.sim.intigriti.faults import FaultSettings
-from syncd.sim.runner import write_env_file
+from syncd.sim.runner import Simulators, write_env_file
 from tests.conftest import MAPPING_DIR
 
 SYNCD = Path(sys.executable).with_name("syncd")
@@ -141,7 +141,7 @@ def test_limiter_is_shared_by_two_clients(redis_url):
         thread.join()
 
     rate = (len(stamps) - 1) / (max(stamps) - min(stamps))
-    assert 17 <= rate <= 21
+    assert 12 <= rate <= 21  # one limit for both, not 40/s; slack for slow hosts
 
 
 def test_pause_holds_every_limiter_sharing_the_name(redis_url):
@@ -153,7 +153,18 @@ def test_pause_holds_every_limiter_sharing_the_name(redis_url):
     started = time.monotonic()
     other.acquire()
 
-    assert 0.9 <= time.monotonic() - started <= 1.3
+    assert 0.9 <= time.monotonic() - started <= 2.5
+
+
+def _clear_faults_after_a_429(simulators: Simulators) -> None:
+    """Lift the throttling once it has answered one 429, however slow the
+    run was to get there."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if any(e["status"] == 429 for e in simulators.intigriti.requests()):
+            break
+        time.sleep(0.02)
+    simulators.intigriti.clear_faults()
 
 
 @pytest.mark.parametrize("form", ["seconds", "http-date"])
@@ -166,13 +177,13 @@ def test_intigriti_retry_after_pauses_all_workers(settings, simulators, form):
             path="/submissions/",
         )
     )
-    timer = threading.Timer(0.5, simulators.intigriti.clear_faults)
-    timer.start()
+    watcher = threading.Thread(target=_clear_faults_after_a_429, args=(simulators,))
+    watcher.start()
     started = time.monotonic()
 
     report, _ = _run(settings)
 
-    timer.join()
+    watcher.join()
     assert report.failed() == 0
     assert time.monotonic() - started >= 1.0
     throttled = [e for e in simulators.intigriti.requests() if e["status"] == 429]
@@ -185,7 +196,12 @@ def test_resume_after_kill_creates_exactly_one_issue_each(
     simulators, redis_url, tmp_path
 ):
     env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
-    env |= {"SYNCD_SYNC__CLAIM_TTL_SECONDS": "2", "SYNCD_LOG_FORMAT": "json"}
+    env |= {
+        "SYNCD_SYNC__CLAIM_TTL_SECONDS": "2",
+        # A create cut off by the kill left its marker; no index lag here.
+        "SYNCD_SYNC__UNCERTAIN_CREATE_SETTLE_SECONDS": "1",
+        "SYNCD_LOG_FORMAT": "json",
+    }
     env_file = tmp_path / "sim.env"
     write_env_file(env_file, env)
     simulators.jira.set_faults(latency_ms=30)

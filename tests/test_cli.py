@@ -154,7 +154,8 @@ def alive(pid: int) -> bool:
 def env_file(simulators: Simulators, redis_url: str, tmp_path: Path) -> Path:
     path = tmp_path / "syncd.env"
     env = simulators.settings_env(redis_url, MAPPING_DIR / "default.yaml")
-    write_env_file(path, {**env, "SYNCD_LOG_FORMAT": "json"})
+    # Port 0: the default 8080 may be taken on the host running the tests.
+    write_env_file(path, {**env, "SYNCD_LOG_FORMAT": "json", "SYNCD_HTTP__PORT": "0"})
     return path
 
 

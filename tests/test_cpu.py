@@ -58,7 +58,8 @@ def test_the_current_cpu_is_the_one_the_thread_runs_on() -> None:
 def test_pinning_keeps_the_caller_and_its_later_threads_on_its_cpu() -> None:
     result = _child()
 
-    assert result["cpu"] == result["before"]
+    # The kernel may move the child between reading its CPU and pinning.
+    assert result["cpu"] in ALLOWED
     assert result["main"] == [result["cpu"]]
     assert result["t"] == [result["cpu"]]
 

@@ -219,14 +219,14 @@ def test_two_engines_at_once_create_each_issue_once(
 def test_an_expired_token_is_refreshed_exactly_once(
     redis_url: str,
 ) -> None:
-    config = IntigritiSimConfig(seed=3, size=6, token_ttl_seconds=2)
+    config = IntigritiSimConfig(seed=3, size=6, token_ttl_seconds=5)
     with running_simulators(seed=3, submissions=6, intigriti_config=config) as sims:
         settings = settings_from_env(
             sims.settings_env(redis_url, MAPPING_DIR / "default.yaml")
         )
         with open_runtime(settings) as runtime:
             runtime.engine.run_cycle()
-            time.sleep(2.2)
+            time.sleep(5.2)
             code = visible_codes(sims)[0]
             sims.intigriti.update_submission(code, {"title": "After expiry"})
             report = runtime.engine.run_cycle()
@@ -357,17 +357,17 @@ def test_a_create_whose_answer_was_lost_is_never_made_twice(
     settings = settings.model_copy(
         update={
             "sync": settings.sync.model_copy(
-                update={"uncertain_create_settle_seconds": 1.5}
+                update={"uncertain_create_settle_seconds": 3.5}
             )
         }
     )
 
     with open_runtime(settings) as runtime:
-        simulators.jira.set_faults(drop_after_rate=1.0, index_lag_ms=1000)
+        simulators.jira.set_faults(drop_after_rate=1.0, index_lag_ms=3000)
         lost = runtime.engine.run_cycle()
         simulators.jira.set_faults(drop_after_rate=0.0)
         in_doubt = runtime.engine.run_cycle(full=True)
-        time.sleep(1.6)
+        time.sleep(3.6)
         settled = runtime.engine.run_cycle(full=True)
         links = [runtime.state.link(code) for code in visible_codes(simulators)]
 

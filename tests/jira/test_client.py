@@ -436,7 +436,8 @@ def test_cloud_burst_limit_is_rate_limited_with_its_retry_after(
     with pytest.raises(RateLimited) as caught:
         _create(client)
 
-    assert caught.value.retry_after == 4.0
+    # Whole seconds until the bucket refills, less however long the two took.
+    assert caught.value.retry_after in (3.0, 4.0)
     assert site.writes("POST", "issue") == 2
 
 
