@@ -5,15 +5,16 @@ while it exists, one worker (thread or replica) syncs a submission, carries
 an item or copies an attachment. ``RELEASE_SCRIPT`` deletes a claim only
 while it still holds the owner's token.
 
-Either end can lose its answer. A claim taken while the reply timed out (the
-client retried, or gave up) exists although its taker never learnt so; a
-release can fail as Redis restarts. The claim would then hold its submission
-for the rest of its TTL (minutes), and a server restarted with persistence
-still has it. So a take reads the owner back in the same round trip (a
-retried take still finds its own token), and ``OwedClaims`` keeps claims
-whose take or release got no answer and gives them up the next time a claim
-is taken, so a submission that changed during an outage syncs as soon as
-Redis answers again.
+Either end can lose its answer. A take whose reply timed out may have been
+applied, the claim existing although its taker never learnt so; a release
+can fail as Redis restarts. The claim would then hold its submission for the
+rest of its TTL (minutes), and a server restarted with persistence still has
+it. ``OwedClaims`` keeps claims whose take or release got no answer and gives
+them up the next time a claim is taken, so a submission that changed during
+an outage syncs as soon as Redis answers again. A take also reads the owner
+back in the same round trip: it is ours when the key holds our token,
+whatever the SET answered, so a client configured to retry would not take
+its own claim for someone else's.
 """
 
 from __future__ import annotations
@@ -38,9 +39,7 @@ RELEASE_SCRIPT = (
 def queue_take(pipe: Pipeline, key: str, token: str, ttl_seconds: int) -> None:
     """Queue taking a claim: two replies, the second the owner's token.
 
-    The take succeeded when that owner is ``token``, even if the SET itself
-    answered "exists" because a retry followed a first attempt whose reply
-    was lost.
+    The take succeeded when that owner is ``token``, whatever the SET said.
     """
     pipe.set(key, token, nx=True, ex=ttl_seconds)
     pipe.get(key)
@@ -68,7 +67,7 @@ class OwedClaims:
         and lost only its answer."""
         try:
             yield
-        except redis.RedisError:
+        except BaseException:  # the token is unique: owing it is harmless
             self.owe(key, token)
             raise
 
@@ -88,10 +87,11 @@ class OwedClaims:
     def settle(self) -> int:
         """Give every owed claim up in one round trip; how many were deleted.
 
-        Never raises a Redis error: while Redis does not answer, the claims
-        stay owed and the caller's own next command reports the outage. A
-        claim Redis refuses to give up (say, its key now holds another type)
-        is dropped and logged: the TTL ends it, and it is never retried.
+        Never raises a Redis error: while Redis does not answer, or answers
+        with an error (busy with a script, read-only after a failover), the
+        claims stay owed and the caller's own next command reports it. Only
+        a claim whose key now holds another type is dropped, and logged: no
+        later attempt could give it up.
         """
         with self._lock:
             owed, self._owed = self._owed, set()
@@ -111,13 +111,22 @@ class OwedClaims:
             if not settled:
                 with self._lock:
                     self._owed |= owed
-        refused = [r for r in results if isinstance(r, Exception)]
-        released = sum(1 for r in results if r == 1)
+        failed = {
+            entry: result
+            for entry, result in zip(entries, results, strict=True)
+            if isinstance(result, Exception)
+        }
+        refused = [e for e, r in failed.items() if str(r).startswith("WRONGTYPE")]
         if refused:
-            log.warning(
-                "claims.refused",
-                count=len(refused),
-                error=type(refused[0]).__name__,
-            )
-        log.info("claims.settled", owed=len(entries), released=released)
+            log.warning("claims.refused", count=len(refused), error="WRONGTYPE")
+        if len(failed) > len(refused):
+            with self._lock:
+                self._owed |= failed.keys() - set(refused)
+        released = sum(1 for result in results if result == 1)
+        log.info(
+            "claims.settled",
+            owed=len(entries),
+            released=released,
+            kept=len(failed) - len(refused),
+        )
         return released

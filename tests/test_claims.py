@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from syncd.attachment_records import AttachmentRecords
 from syncd.claims import OwedClaims
 from syncd.settings import RedisSettings
 from syncd.sim.redis_server import RedisServer
-from syncd.state import Held, State, connect_redis
+from syncd.state import State, connect_redis
 
 # Keeps the server busy for ARGV[1] microseconds, as a slow command or a
 # stalled host would: commands sent meanwhile are applied afterwards.
@@ -95,38 +96,64 @@ def test_a_claim_redis_refuses_to_give_up_is_dropped_not_retried_forever(
     assert len(owed) == 0  # the refused one is left to its TTL, not retried
 
 
-def test_a_claim_taken_while_its_reply_was_lost_does_not_hold_the_submission(
-    server: RedisServer,
-) -> None:
-    # The take reaches Redis while it is stalled; the client times out and
-    # retries (or gives up), and Redis applies the first SET afterwards.
-    admin = redis.Redis.from_url(server.url, decode_responses=True)
-    state = State(_client(server, timeout=0.3), "test")
-    stall = threading.Thread(target=admin.eval, args=(BUSY_SCRIPT, 0, 1_500_000))
+def _stall(server: RedisServer, seconds: float) -> threading.Thread:
+    """Keep the server busy for ``seconds``; returns once the stall has begun."""
+    admin = redis.Redis.from_url(server.url)
+    stall = threading.Thread(
+        target=admin.eval, args=(BUSY_SCRIPT, 0, int(seconds * 1_000_000))
+    )
     stall.start()
     probe = redis.Redis.from_url(
         server.url, socket_timeout=0.05, retry=redis.retry.Retry(NoBackoff(), 0)
     )
-    while True:  # until the stall has begun
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
         try:
             probe.ping()
-        except redis.TimeoutError:
+        except (redis.TimeoutError, redis.ResponseError):  # stalled, or BUSY
             break
-    held: Held | None = None
-    try:
-        held = state.hold("ACME-1", ttl_seconds=300)
-    except redis.TimeoutError:
-        assert len(state.owed) == 1  # given up by the next claim
+    probe.close()
+    return stall
+
+
+def test_a_claim_taken_while_its_reply_was_lost_does_not_hold_the_submission(
+    server: RedisServer,
+) -> None:
+    # The take reaches Redis while it is stalled; the client times out (it
+    # does not retry), and Redis applies the SET afterwards.
+    state = State(_client(server, timeout=0.3), "test")
+    stall = _stall(server, 1.5)
+    with pytest.raises(redis.TimeoutError):
+        state.hold("ACME-1", ttl_seconds=300)
+    assert len(state.owed) == 1
     stall.join()
 
-    if held is None:  # the retry did not outlast the stall
-        held = state.hold("ACME-1", ttl_seconds=300)
+    admin = redis.Redis.from_url(server.url, decode_responses=True)
+    assert admin.exists("test:claim:ACME-1") == 1  # applied, unanswered
+    held = state.hold("ACME-1", ttl_seconds=300)
     assert held is not None  # not held for the rest of the 300 s by itself
     state.release_claim("ACME-1", held.token)
     assert admin.exists("test:claim:ACME-1") == 0
     assert len(state.owed) == 0
-    probe.close()
     admin.close()
+
+
+def test_owed_claims_stay_owed_while_redis_answers_busy(
+    server: RedisServer,
+) -> None:
+    client = _client(server, timeout=5)
+    client.config_set("busy-reply-threshold", 100)  # BUSY after 0.1 s
+    client.set("test:claim:ACME-1", "token-1")
+    owed = OwedClaims(client)
+    owed.owe("test:claim:ACME-1", "token-1")
+
+    stall = _stall(server, 1.5)
+    assert owed.settle() == 0  # answered BUSY: kept, nothing raised
+    assert len(owed) == 1
+    stall.join()
+
+    assert owed.settle() == 1
+    assert client.exists("test:claim:ACME-1") == 0
 
 
 def test_attachment_claims_are_owed_to_the_same_ledger(
