@@ -72,7 +72,7 @@ class AttachmentRecords:
         queue_take(pipe, key, claim.token, ttl_seconds)
         pipe.exists(self._key("attachment", code, attachment))
         pipe.exists(self._key("attachment_sending", code, attachment))
-        with self._owed.taking(key, claim.token):
+        with self._owed.owing(key, claim.token):
             _, owner, copied, sending = pipe.execute()
         if owner != claim.token:
             return None

@@ -62,22 +62,20 @@ class OwedClaims:
             return len(self._owed)
 
     @contextmanager
-    def taking(self, key: str, token: str) -> Iterator[None]:
-        """Owe the claim if taking it fails: Redis may have applied the take
-        and lost only its answer."""
+    def owing(self, key: str, token: str) -> Iterator[None]:
+        """Owe the claim if the block, taking or giving it up, raises: Redis
+        may have applied the take, or not the release. The token is unique,
+        so owing a claim that is not there is harmless."""
         try:
             yield
-        except BaseException:  # the token is unique: owing it is harmless
+        except BaseException:
             self.owe(key, token)
             raise
 
     def release(self, key: str, token: str) -> None:
         """Give one claim up now; owed when Redis does not answer."""
-        try:
+        with self.owing(key, token):
             self._redis.eval(RELEASE_SCRIPT, 1, key, token)
-        except redis.RedisError:
-            self.owe(key, token)
-            raise
 
     def owe(self, key: str, token: str) -> None:
         """Remember a claim whose take or release got no answer."""

@@ -307,7 +307,7 @@ class State:
         key = self._key("claim", code)
         pipe = self._redis.pipeline(transaction=False)
         queue_take(pipe, key, token, ttl_seconds)
-        with self.owed.taking(key, token):
+        with self.owed.owing(key, token):
             _, owner = pipe.execute()
         return token if owner == token else None
 
@@ -324,7 +324,7 @@ class State:
         pipe.hgetall(self._key("link", code))
         pipe.get(self._key("creating", code))
         pipe.hgetall(self._key("fingerprint", code))
-        with self.owed.taking(key, token):
+        with self.owed.owing(key, token):
             _, owner, found, attempted, fingerprints = pipe.execute()
         if owner != token:
             return None
@@ -354,11 +354,8 @@ class State:
         if release_quarantine:
             pipe.hdel(self._key("quarantine"), code)
         pipe.eval(RELEASE_SCRIPT, 1, key, token)
-        try:
+        with self.owed.owing(key, token):
             pipe.execute()
-        except redis.RedisError:
-            self.owed.owe(key, token)
-            raise
 
     # Quarantine: submissions that cannot be synced until someone acts.
 
@@ -421,7 +418,7 @@ class State:
         pipe = self._redis.pipeline(transaction=False)
         queue_take(pipe, key, token, ttl_seconds)
         pipe.sismember(self._key("carried", code), item)
-        with self.owed.taking(key, token):
+        with self.owed.owing(key, token):
             _, owner, recorded = pipe.execute()
         # Recorded meanwhile: the claim is left to expire, nobody needs it.
         return token if owner == token and not recorded else None
