@@ -110,8 +110,10 @@ def run_forever(
             _failed(observer, exc)
         except redis.RedisError as exc:
             # Cursors and links live in Redis: wait for it, losing nothing.
+            # No backoff: a cycle without Redis fails at its first command,
+            # and trying again each interval resumes within one of it,
+            # however long the outage was.
             failures += 1
-            pause = _backoff(interval_seconds, failures)
             log.error(
                 "worker.redis_unavailable",
                 error=type(exc).__name__,

@@ -8,6 +8,7 @@ from collections.abc import Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import redis
 from structlog.testing import capture_logs
 
 from syncd.engine import CycleReport
@@ -46,6 +47,30 @@ def test_a_rate_limited_cycle_waits_for_retry_after() -> None:
 
     first, second = engine.started
     assert second - first >= 0.6
+
+
+class Unreachable:
+    """An engine whose every cycle finds Redis gone."""
+
+    def run_cycle(self, *, stop: threading.Event | None = None) -> CycleReport:
+        raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:1.")
+
+
+def test_a_redis_outage_is_retried_every_interval_not_ever_later() -> None:
+    # A long outage must not leave the loop asleep for minutes once Redis
+    # is back: the wait stays the poll interval.
+    with capture_logs() as logs:
+        run_forever(
+            Unreachable(),  # type: ignore[arg-type]
+            interval_seconds=0.2,
+            stop=threading.Event(),
+            max_cycles=5,
+        )
+
+    waits = [
+        e["wait_seconds"] for e in logs if e["event"] == "worker.redis_unavailable"
+    ]
+    assert waits == [0.2] * 5
 
 
 def test_the_loop_survives_a_redis_restart_and_loses_nothing(
