@@ -36,6 +36,7 @@ from pydantic_settings import (
     SettingsConfigDict,
     SettingsError,
 )
+from redis.connection import parse_url as parse_redis_url
 
 from syncd.errors import ConfigError
 from syncd.intigriti.enums import EnumTables
@@ -66,10 +67,24 @@ def _not_empty(value: SecretStr) -> SecretStr:
 
 
 def _redis_url(value: SecretStr) -> SecretStr:
-    # The message never repeats the URL: it may hold the Redis password.
-    scheme = urlsplit(value.get_secret_value()).scheme
-    if scheme not in REDIS_SCHEMES:
+    # No message repeats the URL or any part of it: it may hold the Redis
+    # password (``redis://:secret`` reads as a port named "secret").
+    url = value.get_secret_value()
+    parts = urlsplit(url)
+    if parts.scheme not in REDIS_SCHEMES or url != url.strip():
         raise ValueError("must be a redis://, rediss:// or unix:// URL")
+    try:
+        options: dict[str, Any] = parse_redis_url(url)  # type: ignore[no-untyped-call]
+    except ValueError:
+        raise ValueError(
+            "is not a valid Redis URL: check its port (a number up to 65535) "
+            "and its ?options"
+        ) from None
+    if parts.scheme != "unix":
+        if "host" not in options:
+            raise ValueError("names no host (redis://host:6379/0)")
+        if parts.path.strip("/") and "db" not in options:
+            raise ValueError("has a database that is not a number (/0)")
     return value
 
 

@@ -80,13 +80,19 @@ HEALTH_CHECK_SECONDS = 30
 
 def connect_redis(settings: RedisSettings) -> redis.Redis:
     """Open a client and check the server answers; ConfigError if it does not."""
-    pool = _Pool.from_url(
-        settings.url.get_secret_value(),
-        decode_responses=True,
-        socket_timeout=settings.socket_timeout_seconds,
-        socket_connect_timeout=settings.socket_timeout_seconds,
-        health_check_interval=HEALTH_CHECK_SECONDS,
-    )
+    try:
+        pool = _Pool.from_url(
+            settings.url.get_secret_value(),
+            decode_responses=True,
+            socket_timeout=settings.socket_timeout_seconds,
+            socket_connect_timeout=settings.socket_timeout_seconds,
+            health_check_interval=HEALTH_CHECK_SECONDS,
+        )
+    except ValueError:  # its message may quote part of the URL
+        raise ConfigError(
+            "SYNCD_REDIS__URL is not a valid Redis URL"
+            " (redis://[:password@]host[:port][/db], rediss:// or unix://)"
+        ) from None
     client = redis.Redis.from_pool(pool)  # closing the client closes the pool
     try:
         client.ping()

@@ -143,6 +143,32 @@ def test_a_bad_redis_url_does_not_repeat_its_password(
     assert "hunter2-pass" not in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("redis://:hunter2-pass", "port"),  # "@host" forgotten: a port, to urllib
+        ("redis://redis.example:notaport/0", "port"),
+        ("redis://redis.example:99999/0", "port"),
+        ("redis://redis.example/0?socket_timeout=abc", "options"),
+        (" redis://redis.example/0", "redis://"),
+        ("redis://redis.example/abc", "database"),
+        ("redis://", "no host"),
+    ],
+)
+def test_a_redis_url_redis_py_cannot_use_is_refused_without_quoting_it(
+    environment: pytest.MonkeyPatch, url: str, expected: str
+) -> None:
+    environment.setenv("SYNCD_REDIS__URL", url)
+
+    with pytest.raises(ConfigError) as raised:
+        load_settings()
+
+    assert "SYNCD_REDIS__URL" in str(raised.value)
+    assert expected in str(raised.value)
+    for part in ("hunter2", "notaport", "99999", "abc"):
+        assert part not in str(raised.value)
+
+
 def test_an_unknown_variable_is_refused(environment: pytest.MonkeyPatch) -> None:
     environment.setenv("SYNCD_SYNC__POLL_INTERVAL", "5")
 
