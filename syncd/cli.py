@@ -7,6 +7,7 @@ configuration error (click's own convention for usage errors).
 from __future__ import annotations
 
 import json
+import math
 import os
 import threading
 from collections.abc import Callable
@@ -68,10 +69,30 @@ def main() -> None:
     """Keep Intigriti submissions and Jira issues in step."""
 
 
+def _seconds(
+    ctx: click.Context, param: click.Parameter, value: float | None
+) -> float | None:
+    # click's FloatRange lets nan through: nan compares false with its bound.
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise click.BadParameter("must be a number of seconds above 0")
+    return value
+
+
 @main.command()
 @env_file_option
-@click.option("--interval", type=float, default=None, help="Seconds between cycles.")
-@click.option("--max-cycles", type=int, default=None, help="Stop after N cycles.")
+@click.option(
+    "--interval",
+    type=float,
+    default=None,
+    callback=_seconds,
+    help="Seconds between cycles.",
+)
+@click.option(
+    "--max-cycles",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Stop after N cycles.",
+)
 def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -> None:
     """Run the sync loop until SIGTERM or SIGINT, with the operations server."""
     from syncd.ops.notify import Notifier
@@ -90,7 +111,11 @@ def run(env_file: Path | None, interval: float | None, max_cycles: int | None) -
             notifier.ready()
             run_forever(
                 runtime.engine,
-                interval_seconds=interval or settings.sync.poll_interval_seconds,
+                interval_seconds=(
+                    settings.sync.poll_interval_seconds
+                    if interval is None
+                    else interval
+                ),
                 stop=stop,
                 max_cycles=max_cycles,
                 triggers=ops.triggers,

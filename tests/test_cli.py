@@ -195,6 +195,14 @@ def test_check_sends_the_client_secret_even_with_a_token_cached(
     assert "not-the-secret" not in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize("interval", ["0", "-1", "nan", "inf"])
+def test_run_refuses_an_interval_that_is_no_pause(interval: str) -> None:
+    done = syncd("run", "--interval", interval)
+
+    assert done.returncode == 2
+    assert "'--interval': must be a number of seconds above 0" in done.stderr
+
+
 def test_redis_unavailable_at_start_is_a_clear_error(
     simulators: Simulators, tmp_path: Path
 ) -> None:
