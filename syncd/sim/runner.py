@@ -168,7 +168,7 @@ def serve_until_stopped(
             echo(f"  {name}={value}")
         if env_file is not None:
             write_env_file(env_file, env)
-            echo(f"Wrote {env_file}; run: syncd sync --once --env-file {env_file}")
+            echo(f"Wrote {env_file}; run: syncd sync --env-file {env_file}")
         echo("Press Ctrl-C to stop.")
         with suppress(KeyboardInterrupt):
             stop.wait()
