@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import redis
 
-from syncd.claims import RELEASE_SCRIPT, OwedClaims, queue_take
+from syncd.claims import RELEASE_SCRIPT, OwedClaims
 
 COMMENT_PREFIX = "comment:"
 
@@ -65,11 +65,9 @@ class AttachmentRecords:
 
     def claim(self, code: str, attachment: int, ttl_seconds: int) -> Claim | None:
         """Take the copy claim; None if someone holds it or the copy is done."""
-        self._owed.settle()
         claim = Claim(token=uuid.uuid4().hex, was_sending=False)
         key = self._key("attachment_claim", code, attachment)
-        pipe = self._redis.pipeline(transaction=False)
-        queue_take(pipe, key, claim.token, ttl_seconds)
+        pipe = self._owed.take(key, claim.token, ttl_seconds)
         pipe.exists(self._key("attachment", code, attachment))
         pipe.exists(self._key("attachment_sending", code, attachment))
         with self._owed.owing(key, claim.token):

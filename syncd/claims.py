@@ -20,7 +20,7 @@ its own claim for someone else's.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import redis
@@ -34,15 +34,6 @@ RELEASE_SCRIPT = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
     "return redis.call('DEL', KEYS[1]) end return 0"
 )
-
-
-def queue_take(pipe: Pipeline, key: str, token: str, ttl_seconds: int) -> None:
-    """Queue taking a claim: two replies, the second the owner's token.
-
-    The take succeeded when that owner is ``token``, whatever the SET said.
-    """
-    pipe.set(key, token, nx=True, ex=ttl_seconds)
-    pipe.get(key)
 
 
 class OwedClaims:
@@ -60,6 +51,20 @@ class OwedClaims:
     def __len__(self) -> int:
         with self._lock:
             return len(self._owed)
+
+    def take(self, key: str, token: str, ttl_seconds: int) -> Pipeline:
+        """A pipeline that takes a claim, once owed ones are given up.
+
+        Its first two replies are the SET's and the owner's token: the take
+        succeeded when that owner is ``token``, whatever the SET said. The
+        caller queues what the claim protects and executes the pipeline
+        inside ``owing``.
+        """
+        self.settle()
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.set(key, token, nx=True, ex=ttl_seconds)
+        pipe.get(key)
+        return pipe
 
     @contextmanager
     def owing(self, key: str, token: str) -> Iterator[None]:
@@ -79,8 +84,11 @@ class OwedClaims:
 
     def owe(self, key: str, token: str) -> None:
         """Remember a claim whose take or release got no answer."""
+        self._keep({(key, token)})
+
+    def _keep(self, entries: Iterable[tuple[str, str]]) -> None:
         with self._lock:
-            self._owed.add((key, token))
+            self._owed.update(entries)
 
     def settle(self) -> int:
         """Give every owed claim up in one round trip; how many were deleted.
@@ -96,19 +104,17 @@ class OwedClaims:
         if not owed:
             return 0
         entries = list(owed)
-        settled = False
+        pipe = self._redis.pipeline(transaction=False)
+        for key, token in entries:
+            pipe.eval(RELEASE_SCRIPT, 1, key, token)
         try:
-            pipe = self._redis.pipeline(transaction=False)
-            for key, token in entries:
-                pipe.eval(RELEASE_SCRIPT, 1, key, token)
             results = pipe.execute(raise_on_error=False)
-            settled = True
         except redis.RedisError:
+            self._keep(owed)
             return 0
-        finally:
-            if not settled:
-                with self._lock:
-                    self._owed |= owed
+        except BaseException:
+            self._keep(owed)
+            raise
         failed = {
             entry: result
             for entry, result in zip(entries, results, strict=True)
@@ -117,9 +123,7 @@ class OwedClaims:
         refused = [e for e, r in failed.items() if str(r).startswith("WRONGTYPE")]
         if refused:
             log.warning("claims.refused", count=len(refused), error="WRONGTYPE")
-        if len(failed) > len(refused):
-            with self._lock:
-                self._owed |= failed.keys() - set(refused)
+        self._keep(failed.keys() - set(refused))
         released = sum(1 for result in results if result == 1)
         log.info(
             "claims.settled",

@@ -34,7 +34,7 @@ from typing import Any
 
 import redis
 
-from syncd.claims import RELEASE_SCRIPT, OwedClaims, queue_take
+from syncd.claims import RELEASE_SCRIPT, OwedClaims
 from syncd.errors import ConfigError
 from syncd.jira.models import IssueRef
 from syncd.settings import RedisSettings
@@ -308,11 +308,9 @@ class State:
 
     def claim(self, code: str, ttl_seconds: int) -> str | None:
         """Take the claim to sync a submission; the owner token, or None."""
-        self.owed.settle()
         token = uuid.uuid4().hex
         key = self._key("claim", code)
-        pipe = self._redis.pipeline(transaction=False)
-        queue_take(pipe, key, token, ttl_seconds)
+        pipe = self.owed.take(key, token, ttl_seconds)
         with self.owed.owing(key, token):
             _, owner = pipe.execute()
         return token if owner == token else None
@@ -322,11 +320,9 @@ class State:
         marker and fingerprints in the same round trip; None when another
         worker holds it. Only a claim's holder writes those records, so
         nobody else changes them until the claim is released."""
-        self.owed.settle()
         token = uuid.uuid4().hex
         key = self._key("claim", code)
-        pipe = self._redis.pipeline(transaction=False)
-        queue_take(pipe, key, token, ttl_seconds)
+        pipe = self.owed.take(key, token, ttl_seconds)
         pipe.hgetall(self._key("link", code))
         pipe.get(self._key("creating", code))
         pipe.hgetall(self._key("fingerprint", code))
@@ -418,11 +414,9 @@ class State:
     def claim_carry(self, code: str, item: str, ttl_seconds: int) -> str | None:
         """Claim carrying ``item``; the owner token, or None when another
         worker holds the claim or the item was recorded meanwhile."""
-        self.owed.settle()
         token = uuid.uuid4().hex
         key = self._key("claim", _carry(code, item))
-        pipe = self._redis.pipeline(transaction=False)
-        queue_take(pipe, key, token, ttl_seconds)
+        pipe = self.owed.take(key, token, ttl_seconds)
         pipe.sismember(self._key("carried", code), item)
         with self.owed.owing(key, token):
             _, owner, recorded = pipe.execute()

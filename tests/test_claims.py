@@ -99,9 +99,12 @@ def test_a_claim_redis_refuses_to_give_up_is_dropped_not_retried_forever(
 def _stall(server: RedisServer, seconds: float) -> threading.Thread:
     """Keep the server busy for ``seconds``; returns once the stall has begun."""
     admin = redis.Redis.from_url(server.url)
-    stall = threading.Thread(
-        target=admin.eval, args=(BUSY_SCRIPT, 0, int(seconds * 1_000_000))
-    )
+
+    def busy() -> None:
+        admin.eval(BUSY_SCRIPT, 0, int(seconds * 1_000_000))
+        admin.close()
+
+    stall = threading.Thread(target=busy)
     stall.start()
     probe = redis.Redis.from_url(
         server.url, socket_timeout=0.05, retry=redis.retry.Retry(NoBackoff(), 0)
